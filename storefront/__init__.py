@@ -1,0 +1,44 @@
+"""Storefront: a server-rendered shop that is honest about stock and backorders."""
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from .config import load_config
+
+    load_config(app, test_config)
+
+    from . import models  # noqa: F401  (registers the tables with the metadata)
+    from .database import configure_engine
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    configure_engine(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import web
+
+    web.init_app(app)
+
+    from . import catalog
+
+    app.register_blueprint(catalog.bp)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,56 @@
+"""Blueprint for browsing: the catalog grid and the product page."""
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from . import queries
+from .availability import availability_of
+
+bp = Blueprint("catalog", __name__)
+
+MAX_SEARCH_LENGTH = 100
+
+
+@bp.app_template_global()
+def availability(product):
+    return availability_of(product)
+
+
+@bp.get("/")
+def index():
+    criteria = queries.CatalogFilter(
+        category=request.args.get("category", "").strip()[:80],
+        available_now=request.args.get("available") == "1",
+        search=request.args.get("q", "").strip()[:MAX_SEARCH_LENGTH],
+        page=request.args.get("page", 1, type=int) or 1,
+    )
+    if criteria.page < 1:
+        abort(404)
+    page = queries.catalog_page(criteria, current_app.config["CATALOG_PAGE_SIZE"])
+    return render_template(
+        "catalog/index.html", page=page, criteria=criteria, categories=queries.categories()
+    )
+
+
+@bp.get("/products/<slug>")
+def product(slug: str):
+    item = queries.product_by_slug(slug)
+    if item is None:
+        abort(404, "There is no such product in the shop.")
+    substitutes = [] if item.on_hand > 0 else queries.in_stock_substitutes(item)
+    return render_template("catalog/product.html", product=item, substitutes=substitutes)
+
+
+@bp.get("/products/<slug>/image.svg")
+def product_image(slug: str):
+    item = queries.product_by_slug(slug)
+    if item is None:
+        abort(404)
+    body = render_template("catalog/placeholder.svg", product=item, hue=_hue(item.sku))
+    response = current_app.response_class(body, mimetype="image/svg+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
+
+
+def _hue(sku: str) -> int:
+    return sum(sku.encode()) * 37 % 360

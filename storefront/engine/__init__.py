@@ -1,0 +1,37 @@
+"""The promise engine: pure rules for allocating stock, queueing backorders and dating them."""
+
+from storefront.engine.promise import (
+    BackorderRefused,
+    Placement,
+    PromiseChange,
+    Quote,
+    Refusal,
+    place,
+    promise_changes,
+    promise_dates,
+    quote,
+)
+from storefront.engine.stock import BackorderPolicy, QueuedLine, ScheduledShipment, Stock
+from storefront.engine.supply import Fill, Receipt, Release, receive, release, reschedule
+
+__all__ = [
+    "BackorderPolicy",
+    "BackorderRefused",
+    "Fill",
+    "Placement",
+    "PromiseChange",
+    "QueuedLine",
+    "Quote",
+    "Receipt",
+    "Refusal",
+    "Release",
+    "ScheduledShipment",
+    "Stock",
+    "place",
+    "promise_changes",
+    "promise_dates",
+    "quote",
+    "receive",
+    "release",
+    "reschedule",
+]

@@ -1,0 +1,17 @@
+"""The shop's tables, as typed SQLAlchemy models grouped by area."""
+
+from .catalog import InboundShipment, Product, ShipmentStatus, Substitute
+from .orders import EventKind, Order, OrderEvent, OrderLine
+from .staff import StaffUser
+
+__all__ = [
+    "EventKind",
+    "InboundShipment",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "Product",
+    "ShipmentStatus",
+    "StaffUser",
+    "Substitute",
+]

@@ -1,0 +1,46 @@
+"""Order money, in integer cents: what a line and an order cost, incentives included."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class PricedLine(Protocol):
+    quantity: int
+    cancelled: int
+    unit_price_cents: int
+    backorder_discount_pct: int
+    backordered_units: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal_cents: int
+    discount_cents: int
+    shipping_cents: int
+
+    @property
+    def total_cents(self) -> int:
+        return self.subtotal_cents - self.discount_cents + self.shipping_cents
+
+
+def line_subtotal(line: PricedLine) -> int:
+    return (line.quantity - line.cancelled) * line.unit_price_cents
+
+
+def line_discount(line: PricedLine) -> int:
+    """The waiting incentive: a percentage off the units that were backordered."""
+    return line.backordered_units * line.unit_price_cents * line.backorder_discount_pct // 100
+
+
+def order_totals(lines: Iterable[PricedLine], shipping_cents: int) -> Totals:
+    lines = list(lines)
+    return Totals(
+        subtotal_cents=sum(line_subtotal(line) for line in lines),
+        discount_cents=sum(line_discount(line) for line in lines),
+        shipping_cents=shipping_cents,
+    )
+
+
+def shipping_fee(flat_fee_cents: int, free_by_incentive: bool) -> int:
+    return 0 if free_by_incentive else flat_fee_cents

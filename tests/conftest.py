@@ -1,0 +1,158 @@
+"""Shared fixtures: an app on a fresh SQLite file, and on PostgreSQL when TEST_DATABASE_URL is set."""
+
+import os
+import shutil
+from datetime import date, timedelta
+from itertools import count
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from storefront import create_app
+from storefront.config import normalise_database_url
+from storefront.extensions import db
+from storefront.models import Product, StaffUser, Substitute
+
+IN_CI = os.environ.get("CI") == "true"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+TODAY = date.today()
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip a test whose service is missing, except in CI, where that is a failure."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+
+
+def _postgres_reachable() -> bool:
+    if not POSTGRES_URL:
+        return False
+    try:
+        engine = create_engine(normalise_database_url(POSTGRES_URL))
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL or IN_CI else ["sqlite"]
+
+
+def _migrate(url: str) -> None:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    with app.app_context():
+        if url.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        from flask_migrate import upgrade
+
+        upgrade(directory=str(app.extensions["migrate"].directory))
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_ready():
+    require(_postgres_reachable(), f"PostgreSQL is not reachable at TEST_DATABASE_URL={POSTGRES_URL!r}")
+    url = normalise_database_url(POSTGRES_URL)
+    _migrate(url)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "shop.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_ready")
+    yield url
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = conn.execute(text(
+            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )).scalar()
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config(database_url):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "HANDLING_DAYS": 2,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_skus = count(1)
+
+
+@pytest.fixture
+def make_product(app):
+    """Create a product with sensible defaults; keyword arguments override any field."""
+
+    def make(**fields) -> Product:
+        n = next(_skus)
+        fields.setdefault("sku", f"SKU-{n:04d}")
+        fields.setdefault("name", f"Product {n}")
+        fields.setdefault("slug", fields["sku"].lower())
+        fields.setdefault("price_cents", 1000)
+        fields.setdefault("category", "General")
+        substitutes = fields.pop("substitutes", [])
+        product = Product(**fields)
+        db.session.add(product)
+        db.session.flush()
+        for rank, other in enumerate(substitutes, start=1):
+            db.session.add(Substitute(product_id=product.id, substitute_id=other.id, rank=rank))
+        db.session.commit()
+        return product
+
+    return make
+
+
+@pytest.fixture
+def staff_user(app):
+    user = StaffUser(email="staff@example.com")
+    user.set_password("correct horse battery")
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def days(n: int) -> date:
+    return TODAY + timedelta(days=n)
