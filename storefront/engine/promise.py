@@ -120,7 +120,7 @@ def place(stock: Stock, line_id: int, quantity: int) -> Placement:
     if offer.waiting:
         queue = (*queue, QueuedLine(line_id, offer.waiting))
     placed = replace(stock, on_hand=stock.on_hand - offer.ships_now, queue=queue)
-    pass
+    placed, _ = refresh_promises(placed)
     return Placement(line_id, offer.ships_now, offer.waiting, offer.promised_on, placed)
 
 
@@ -128,7 +128,7 @@ def _covering_dates(
     last_units: Iterable[int], shipments: Iterable[ScheduledShipment]
 ) -> Iterator[date | None]:
     """Expected date of the shipment covering each queue position (positions never decrease)."""
-    arrivals = iter(sorted(shipments, key=lambda s: (s.expected_on, s.shipment_id)))
+    arrivals = iter(sorted(shipments, key=lambda s: s.shipment_id))
     covered = 0
     covering: ScheduledShipment | None = None
     for position in last_units:

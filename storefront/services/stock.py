@@ -88,13 +88,13 @@ def receive_stock(product_id: int, quantity: int, shipment_id: int | None = None
 def apply_receipt(session, product: Product, quantity: int, timeline: Timeline,
                   shipment_id: int | None = None) -> ReceiptResult:
     """Receive into a product already locked by the caller's transaction."""
-    if shipment_id is not None:
-        shipment = _scheduled_shipment(session, shipment_id, product.id)
+    shipment = None if shipment_id is None else _scheduled_shipment(session, shipment_id, product.id)
+    loaded = load_stock(session, product)
+    receipt = engine.receive(loaded.stock, quantity, shipment_id)
+    if shipment is not None:
         shipment.status = ShipmentStatus.RECEIVED
         shipment.received_quantity = quantity
         shipment.received_at = utcnow()
-    loaded = load_stock(session, product)
-    receipt = engine.receive(loaded.stock, quantity, shipment_id)
     write_fills(session, loaded, receipt.fills, receipt.stock, timeline)
     write_promise_changes(session, loaded, receipt.promise_changes, timeline,
                           skip=[fill.line_id for fill in receipt.fills])

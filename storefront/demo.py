@@ -1,0 +1,124 @@
+"""The demo catalog: every stock state the shop knows, with real orders waiting in queues."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Product, StaffUser, Substitute
+from .services import orders, stock
+
+DEMO_STAFF_EMAIL = "staff@example.com"
+DEMO_STAFF_PASSWORD = "demo-staff-password"
+
+# sku, name, category, price in cents, on hand, extra product fields
+PRODUCTS = [
+    ("KIT-KETTLE", "Copper Kettle", "Kitchen", 5900, 40, {}),
+    ("KIT-PRESS", "French Press", "Kitchen", 3400, 3, {}),
+    ("KIT-GRINDER", "Burr Coffee Grinder", "Kitchen", 12900, 0,
+     {"backorder_discount_pct": 10}),
+    ("KIT-SCALE", "Pour-over Scale", "Kitchen", 4500, 25, {}),
+    ("KIT-KNIFE", "Chef's Knife", "Kitchen", 8900, 0, {"allow_backorders": False}),
+    ("KIT-BOARD", "Walnut Cutting Board", "Kitchen", 6200, 12, {}),
+    ("GAR-SHEARS", "Pruning Shears", "Garden", 2800, 60, {}),
+    ("GAR-HOSE", "Expandable Garden Hose", "Garden", 3900, 2, {}),
+    ("GAR-BARROW", "Steel Wheelbarrow", "Garden", 14900, 0,
+     {"backorder_free_shipping": True}),
+    ("GAR-GLOVES", "Leather Garden Gloves", "Garden", 1900, 80, {}),
+    ("GAR-PLANTER", "Cedar Raised Planter", "Garden", 18900, 0,
+     {"backorder_limit": 4}),
+    ("GAR-SEEDS", "Heirloom Seed Box", "Garden", 2400, 15, {}),
+    ("WRK-DRILL", "Cordless Drill", "Workshop", 11900, 0,
+     {"backorder_discount_pct": 15, "backorder_free_shipping": True}),
+    ("WRK-DRIVER", "Impact Driver", "Workshop", 10900, 9, {}),
+    ("WRK-SAW", "Japanese Pull Saw", "Workshop", 4200, 4, {}),
+    ("WRK-CLAMPS", "Bar Clamp Set", "Workshop", 5600, 0, {"backorder_limit": 10}),
+    ("WRK-BENCH", "Folding Workbench", "Workshop", 16900, 0, {"allow_backorders": False}),
+    ("WRK-LEVEL", "Spirit Level", "Workshop", 2200, 30, {}),
+    ("OUT-TENT", "Two-Person Tent", "Outdoors", 24900, 0, {"backorder_discount_pct": 5}),
+    ("OUT-STOVE", "Camping Stove", "Outdoors", 7900, 18, {}),
+    ("OUT-LAMP", "Rechargeable Lantern", "Outdoors", 3900, 1, {}),
+    ("OUT-BAG", "Down Sleeping Bag", "Outdoors", 19900, 0, {}),
+    ("OUT-BOTTLE", "Insulated Bottle", "Outdoors", 2900, 100, {}),
+    ("OUT-CHAIR", "Camp Chair", "Outdoors", 4900, 7, {}),
+]
+
+SUBSTITUTES = {
+    "KIT-GRINDER": ["KIT-SCALE", "KIT-PRESS"],
+    "KIT-KNIFE": ["KIT-BOARD"],
+    "GAR-BARROW": ["GAR-SHEARS"],
+    "GAR-PLANTER": ["GAR-SEEDS"],
+    "WRK-DRILL": ["WRK-DRIVER"],
+    "WRK-CLAMPS": ["WRK-SAW"],
+    "WRK-BENCH": ["WRK-LEVEL"],
+    "OUT-TENT": ["OUT-CHAIR", "OUT-STOVE"],
+    "OUT-BAG": ["OUT-LAMP"],
+}
+
+# sku, units, days from today: scheduled supply that dates the queues.
+SHIPMENTS = [
+    ("KIT-GRINDER", 6, 9, "PO-2041"),
+    ("KIT-GRINDER", 10, 23, "PO-2057"),
+    ("GAR-BARROW", 3, 12, "PO-2043"),
+    ("WRK-DRILL", 5, 6, "PO-2039"),
+    ("WRK-CLAMPS", 4, 15, "PO-2050"),
+    ("OUT-TENT", 2, 20, "PO-2052"),
+]
+
+# sku, units: demo customers already waiting (the tent's queue outgrows its shipment).
+WAITING_ORDERS = [
+    ("KIT-GRINDER", 2),
+    ("KIT-GRINDER", 3),
+    ("GAR-BARROW", 1),
+    ("GAR-PLANTER", 4),
+    ("WRK-DRILL", 2),
+    ("WRK-CLAMPS", 3),
+    ("OUT-TENT", 1),
+    ("OUT-TENT", 2),
+]
+
+DESCRIPTION = (
+    "A sturdy, well-made {name} from our {category} range. Every unit is checked before it "
+    "ships, and if it is out of stock we tell you the date it will ship before you order."
+)
+
+
+def catalog_is_empty() -> bool:
+    return not db.session.scalar(select(func.count()).select_from(Product))
+
+
+def seed_demo(today: date | None = None) -> dict[str, int]:
+    today = today or date.today()
+    products = {}
+    for sku, name, category, price, on_hand, extra in PRODUCTS:
+        product = Product(
+            sku=sku, slug=sku.lower(), name=name, category=category, price_cents=price,
+            on_hand=on_hand, description=DESCRIPTION.format(name=name.lower(), category=category),
+            **extra,
+        )
+        db.session.add(product)
+        products[sku] = product
+    db.session.flush()
+    for sku, alternatives in SUBSTITUTES.items():
+        for rank, other in enumerate(alternatives, start=1):
+            db.session.add(Substitute(product_id=products[sku].id,
+                                      substitute_id=products[other].id, rank=rank))
+    if db.session.scalar(select(StaffUser).where(StaffUser.email == DEMO_STAFF_EMAIL)) is None:
+        staff = StaffUser(email=DEMO_STAFF_EMAIL)
+        staff.set_password(DEMO_STAFF_PASSWORD)
+        db.session.add(staff)
+    db.session.commit()
+
+    stock.schedule_shipments([
+        (products[sku].id, units, today + timedelta(days=days), reference)
+        for sku, units, days, reference in SHIPMENTS
+    ])
+    for n, (sku, units) in enumerate(WAITING_ORDERS, start=1):
+        contact = orders.Contact(
+            email=f"customer{n}@example.com", name=f"Demo Customer {n}",
+            address_line1=f"{n} Market Street", city="Springfield", postcode="12345",
+            country="US",
+        )
+        orders.place_order(contact, [orders.Item(products[sku].id, units)])
+    return {"products": len(products), "shipments": len(SHIPMENTS),
+            "orders": len(WAITING_ORDERS)}
