@@ -68,7 +68,7 @@ def promise_dates(stock: Stock) -> dict[int, date | None]:
     covering_dates = _covering_dates(last_units, stock.shipments)
     return {
         line.line_id: _plus_handling(expected_on, stock.handling_days)
-        for line, expected_on in zip(stock.queue, covering_dates)
+        for line, expected_on in zip(stock.queue, covering_dates, strict=True)
     }
 
 
@@ -128,7 +128,7 @@ def _covering_dates(
     last_units: Iterable[int], shipments: Iterable[ScheduledShipment]
 ) -> Iterator[date | None]:
     """Expected date of the shipment covering each queue position (positions never decrease)."""
-    arrivals = iter(sorted(shipments, key=lambda s: s.shipment_id))
+    arrivals = iter(sorted(shipments, key=lambda s: (s.expected_on, s.shipment_id)))
     covered = 0
     covering: ScheduledShipment | None = None
     for position in last_units:

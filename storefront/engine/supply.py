@@ -41,9 +41,7 @@ def receive(stock: Stock, quantity: int, shipment_id: int | None = None) -> Rece
     if shipment_id is not None:
         shipments = _without_shipment(shipments, shipment_id)
     fills, queue, to_on_hand = _serve_queue(stock.queue, quantity)
-    received = replace(
-        stock, on_hand=stock.on_hand + to_on_hand, queue=queue, shipments=shipments
-    )
+    received = replace(stock, on_hand=stock.on_hand + to_on_hand, queue=queue, shipments=shipments)
     received, changes = refresh_promises(received)
     return Receipt(quantity, fills, to_on_hand, received, changes)
 
@@ -82,9 +80,7 @@ def _serve_queue(
     return tuple(fills), (), supply
 
 
-def _leave_queue(
-    queue: tuple[QueuedLine, ...], line_id: int, units: int
-) -> tuple[QueuedLine, ...]:
+def _leave_queue(queue: tuple[QueuedLine, ...], line_id: int, units: int) -> tuple[QueuedLine, ...]:
     if units == 0:
         return queue
     for position, line in enumerate(queue):

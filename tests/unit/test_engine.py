@@ -1,6 +1,7 @@
 """Unit tests for the promise engine, on plain objects."""
 
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -234,7 +235,7 @@ def test_quantities_below_one_are_refused() -> None:
         "line already queued",
     ],
 )
-def test_impossible_changes_are_rejected(change) -> None:
+def test_impossible_changes_are_rejected(change: Callable[[Stock], object]) -> None:
     stock = make_stock(queue=(QueuedLine(1, 2),), shipments=(shipment(1, 5, in_days=3),))
 
     with pytest.raises(ValueError):

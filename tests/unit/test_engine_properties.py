@@ -293,6 +293,6 @@ class ProductStockFlow(RuleBasedStateMachine):
 
 
 ProductStockFlow.TestCase.settings = settings(
-    max_examples=150, stateful_step_count=30, deadline=None
+    max_examples=300, stateful_step_count=30, deadline=None
 )
 TestProductStockFlow = ProductStockFlow.TestCase
