@@ -34,9 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     web.init_app(app)
 
-    from . import catalog
+    from . import catalog, staff
 
     app.register_blueprint(catalog.bp)
+    app.register_blueprint(staff.bp)
 
     from . import cli
 

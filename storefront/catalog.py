@@ -21,7 +21,7 @@ def index():
         category=request.args.get("category", "").strip()[:80],
         available_now=request.args.get("available") == "1",
         search=request.args.get("q", "").strip()[:MAX_SEARCH_LENGTH],
-        page=request.args.get("page", 1, type=int) or 1,
+        page=request.args.get("page", 1, type=int),
     )
     if criteria.page < 1:
         abort(404)

@@ -1,5 +1,6 @@
 """The `flask --app storefront …` commands for operators."""
 
+import io
 from pathlib import Path
 
 import click
@@ -10,12 +11,15 @@ from sqlalchemy import select
 from . import demo
 from .extensions import db
 from .models import StaffUser
-from .services import ServiceError
+from .services import ServiceError, catalog_import
 from .services.stock import product_id_for_sku, receive_stock
+
+# Files longer than this show a progress bar while they are read.
+PROGRESS_FROM_LINES = 1_000
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, create_staff, seed_demo, receive):
+    for command in (init_db, create_staff, seed_demo, receive, import_catalog, import_inbound):
         app.cli.add_command(command)
 
 
@@ -78,3 +82,50 @@ def receive(sku: str, quantity: int) -> None:
         f"Received {result.received} × {result.product_sku}: {len(result.filled)} order(s) "
         f"filled, {result.to_on_hand} to stock on hand, {result.dates_changed} date(s) moved."
     )
+
+
+@click.command("import-catalog")
+@click.argument(
+    "csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def import_catalog(csv_file: Path) -> None:
+    """Create or update products from a catalog CSV file: every row, or none if one is bad."""
+    try:
+        rows = _read_csv(csv_file, catalog_import.parse_catalog)
+        summary = catalog_import.import_catalog(rows)
+    except ServiceError as error:
+        _nothing_imported(error)
+    click.echo(
+        f"Imported {summary.products} products "
+        f"({summary.created} created, {summary.updated} updated)."
+    )
+
+
+@click.command("import-inbound")
+@click.argument(
+    "csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def import_inbound(csv_file: Path) -> None:
+    """Schedule the expected shipments in a CSV file: every row, or none if one is bad."""
+    try:
+        rows = _read_csv(csv_file, catalog_import.parse_inbound)
+        scheduled = catalog_import.import_inbound(rows)
+    except ServiceError as error:
+        _nothing_imported(error)
+    click.echo(f"Scheduled {scheduled} shipments.")
+
+
+def _read_csv(csv_file: Path, parse):
+    text = catalog_import.decode_csv(csv_file.read_bytes())
+    lines = io.StringIO(text, newline="").readlines()
+    if len(lines) <= PROGRESS_FROM_LINES:
+        return parse(lines)
+    with click.progressbar(
+        lines, label=f"Reading {csv_file.name}", file=click.get_text_stream("stderr")
+    ) as progress:
+        return parse(progress)
+
+
+def _nothing_imported(error: ServiceError):
+    click.echo(f"{error}\nNothing was imported.", err=True)
+    raise SystemExit(1)
