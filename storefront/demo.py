@@ -15,21 +15,24 @@ DEMO_STAFF_PASSWORD = "demo-staff-password"
 PRODUCTS = [
     ("KIT-KETTLE", "Copper Kettle", "Kitchen", 5900, 40, {}),
     ("KIT-PRESS", "French Press", "Kitchen", 3400, 3, {}),
-    ("KIT-GRINDER", "Burr Coffee Grinder", "Kitchen", 12900, 0,
-     {"backorder_discount_pct": 10}),
+    ("KIT-GRINDER", "Burr Coffee Grinder", "Kitchen", 12900, 0, {"backorder_discount_pct": 10}),
     ("KIT-SCALE", "Pour-over Scale", "Kitchen", 4500, 25, {}),
     ("KIT-KNIFE", "Chef's Knife", "Kitchen", 8900, 0, {"allow_backorders": False}),
     ("KIT-BOARD", "Walnut Cutting Board", "Kitchen", 6200, 12, {}),
     ("GAR-SHEARS", "Pruning Shears", "Garden", 2800, 60, {}),
     ("GAR-HOSE", "Expandable Garden Hose", "Garden", 3900, 2, {}),
-    ("GAR-BARROW", "Steel Wheelbarrow", "Garden", 14900, 0,
-     {"backorder_free_shipping": True}),
+    ("GAR-BARROW", "Steel Wheelbarrow", "Garden", 14900, 0, {"backorder_free_shipping": True}),
     ("GAR-GLOVES", "Leather Garden Gloves", "Garden", 1900, 80, {}),
-    ("GAR-PLANTER", "Cedar Raised Planter", "Garden", 18900, 0,
-     {"backorder_limit": 4}),
+    ("GAR-PLANTER", "Cedar Raised Planter", "Garden", 18900, 0, {"backorder_limit": 4}),
     ("GAR-SEEDS", "Heirloom Seed Box", "Garden", 2400, 15, {}),
-    ("WRK-DRILL", "Cordless Drill", "Workshop", 11900, 0,
-     {"backorder_discount_pct": 15, "backorder_free_shipping": True}),
+    (
+        "WRK-DRILL",
+        "Cordless Drill",
+        "Workshop",
+        11900,
+        0,
+        {"backorder_discount_pct": 15, "backorder_free_shipping": True},
+    ),
     ("WRK-DRIVER", "Impact Driver", "Workshop", 10900, 9, {}),
     ("WRK-SAW", "Japanese Pull Saw", "Workshop", 4200, 4, {}),
     ("WRK-CLAMPS", "Bar Clamp Set", "Workshop", 5600, 0, {"backorder_limit": 10}),
@@ -92,8 +95,13 @@ def seed_demo(today: date | None = None) -> dict[str, int]:
     products = {}
     for sku, name, category, price, on_hand, extra in PRODUCTS:
         product = Product(
-            sku=sku, slug=sku.lower(), name=name, category=category, price_cents=price,
-            on_hand=on_hand, description=DESCRIPTION.format(name=name.lower(), category=category),
+            sku=sku,
+            slug=sku.lower(),
+            name=name,
+            category=category,
+            price_cents=price,
+            on_hand=on_hand,
+            description=DESCRIPTION.format(name=name.lower(), category=category),
             **extra,
         )
         db.session.add(product)
@@ -101,24 +109,29 @@ def seed_demo(today: date | None = None) -> dict[str, int]:
     db.session.flush()
     for sku, alternatives in SUBSTITUTES.items():
         for rank, other in enumerate(alternatives, start=1):
-            db.session.add(Substitute(product_id=products[sku].id,
-                                      substitute_id=products[other].id, rank=rank))
+            db.session.add(
+                Substitute(product_id=products[sku].id, substitute_id=products[other].id, rank=rank)
+            )
     if db.session.scalar(select(StaffUser).where(StaffUser.email == DEMO_STAFF_EMAIL)) is None:
         staff = StaffUser(email=DEMO_STAFF_EMAIL)
         staff.set_password(DEMO_STAFF_PASSWORD)
         db.session.add(staff)
     db.session.commit()
 
-    stock.schedule_shipments([
-        (products[sku].id, units, today + timedelta(days=days), reference)
-        for sku, units, days, reference in SHIPMENTS
-    ])
+    stock.schedule_shipments(
+        [
+            (products[sku].id, units, today + timedelta(days=days), reference)
+            for sku, units, days, reference in SHIPMENTS
+        ]
+    )
     for n, (sku, units) in enumerate(WAITING_ORDERS, start=1):
         contact = orders.Contact(
-            email=f"customer{n}@example.com", name=f"Demo Customer {n}",
-            address_line1=f"{n} Market Street", city="Springfield", postcode="12345",
+            email=f"customer{n}@example.com",
+            name=f"Demo Customer {n}",
+            address_line1=f"{n} Market Street",
+            city="Springfield",
+            postcode="12345",
             country="US",
         )
         orders.place_order(contact, [orders.Item(products[sku].id, units)])
-    return {"products": len(products), "shipments": len(SHIPMENTS),
-            "orders": len(WAITING_ORDERS)}
+    return {"products": len(products), "shipments": len(SHIPMENTS), "orders": len(WAITING_ORDERS)}

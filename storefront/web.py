@@ -56,15 +56,22 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(human_date)
     app.add_template_filter(ordinal)
 
-    for code, title in [(400, "Bad request"), (404, "Not found"), (413, "Too large"),
-                        (429, "Too many requests"), (500, "Something went wrong")]:
+    for code, title in [
+        (400, "Bad request"),
+        (404, "Not found"),
+        (413, "Too large"),
+        (429, "Too many requests"),
+        (500, "Something went wrong"),
+    ]:
         app.register_error_handler(code, _error_page(code, title))
 
 
 def _error_page(code: int, title: str):
     def handler(error):
-        description = getattr(error, "description", "") if code != 500 else (
-            "The shop could not finish that. Nothing was changed; please try again."
+        description = (
+            getattr(error, "description", "")
+            if code != 500
+            else ("The shop could not finish that. Nothing was changed; please try again.")
         )
         return render_template("error.html", code=code, title=title, description=description), code
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: an app on a fresh SQLite file, and on PostgreSQL when TEST_DATABASE_URL is set."""
+"""Shared fixtures: an app on a fresh SQLite file, and on PostgreSQL with TEST_DATABASE_URL."""
 
 import os
 import shutil
@@ -63,7 +63,9 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgres_ready():
-    require(_postgres_reachable(), f"PostgreSQL is not reachable at TEST_DATABASE_URL={POSTGRES_URL!r}")
+    require(
+        _postgres_reachable(), f"PostgreSQL is not reachable at TEST_DATABASE_URL={POSTGRES_URL!r}"
+    )
     url = normalise_database_url(POSTGRES_URL)
     _migrate(url)
     return url
@@ -80,10 +82,12 @@ def database_url(request, tmp_path):
     yield url
     engine = create_engine(url)
     with engine.begin() as conn:
-        tables = conn.execute(text(
-            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        )).scalar()
+        tables = conn.execute(
+            text(
+                "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        ).scalar()
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
 

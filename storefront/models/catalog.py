@@ -22,9 +22,7 @@ class Product(db.Model):
         CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
         CheckConstraint("price_cents >= 0", name="price_not_negative"),
         CheckConstraint("waiting_units >= 0", name="waiting_not_negative"),
-        CheckConstraint(
-            "backorder_discount_pct BETWEEN 0 AND 100", name="discount_is_percentage"
-        ),
+        CheckConstraint("backorder_discount_pct BETWEEN 0 AND 100", name="discount_is_percentage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,9 +42,7 @@ class Product(db.Model):
     waiting_units: Mapped[int] = mapped_column(default=0)
     next_promise_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     substitute_links: Mapped[list["Substitute"]] = relationship(
         foreign_keys="Substitute.product_id",
@@ -99,7 +95,12 @@ class InboundShipment(db.Model):
     expected_on: Mapped[date] = mapped_column(Date)
     reference: Mapped[str] = mapped_column(String(120), default="")
     status: Mapped[ShipmentStatus] = mapped_column(
-        Enum(ShipmentStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            ShipmentStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=ShipmentStatus.SCHEDULED,
     )
     received_quantity: Mapped[int | None]

@@ -139,7 +139,9 @@ class OrderEvent(db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id", ondelete="SET NULL"))
     kind: Mapped[EventKind] = mapped_column(
-        Enum(EventKind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+        Enum(
+            EventKind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+        )
     )
     message: Mapped[str] = mapped_column(Text)
     promised_on: Mapped[date | None] = mapped_column(Date)

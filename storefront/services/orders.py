@@ -112,9 +112,13 @@ def _place(contact: Contact, items: list[Item], checkout_key: str | None) -> Ord
         products = lock_products(session, wanted)
         may_wait = not returning_only or has_shipped_order(email)
         order = Order(
-            email=email, name=contact.name.strip(), address_line1=contact.address_line1.strip(),
-            address_line2=contact.address_line2.strip(), city=contact.city.strip(),
-            postcode=contact.postcode.strip(), country=contact.country.strip().upper(),
+            email=email,
+            name=contact.name.strip(),
+            address_line1=contact.address_line1.strip(),
+            address_line2=contact.address_line2.strip(),
+            city=contact.city.strip(),
+            postcode=contact.postcode.strip(),
+            country=contact.country.strip().upper(),
             checkout_key=checkout_key,
         )
         session.add(order)
@@ -139,8 +143,9 @@ def _place(contact: Contact, items: list[Item], checkout_key: str | None) -> Ord
                 )
                 continue
             if wait_units and item.substitute_id:
-                _take_substitute(session, order, product, products, stocks, item, wait_units,
-                                 problems, timeline)
+                _take_substitute(
+                    session, order, product, products, stocks, item, wait_units, problems, timeline
+                )
                 wait_units = 0
             elif wait_units and item.drop_waiting:
                 wait_units = 0
@@ -170,8 +175,13 @@ def _refusal_message(product: Product, offer) -> str:
 def _add_line(session, order, product, loaded, quantity, timeline) -> OrderLine:
     offer = engine.quote(loaded.stock, quantity)
     line = OrderLine(
-        order=order, product=product, quantity=quantity, unit_price_cents=product.price_cents,
-        placed_at=order.created_at, allocated=offer.ships_now, waiting=offer.waiting,
+        order=order,
+        product=product,
+        quantity=quantity,
+        unit_price_cents=product.price_cents,
+        placed_at=order.created_at,
+        allocated=offer.ships_now,
+        waiting=offer.waiting,
     )
     session.add(line)
     session.flush()  # the engine queues the line under its id
@@ -186,10 +196,12 @@ def _add_line(session, order, product, loaded, quantity, timeline) -> OrderLine:
         line.backorder_discount_pct = product.backorder_discount_pct
         line.backorder_free_shipping = product.backorder_free_shipping
         timeline.add(
-            order.id, EventKind.BACKORDERED,
+            order.id,
+            EventKind.BACKORDERED,
             f"{placement.waiting} × {product.name} on backorder, "
             f"{describe_promise(placement.promised_on)}.",
-            line_id=line.id, promised_on=placement.promised_on,
+            line_id=line.id,
+            promised_on=placement.promised_on,
         )
     return line
 
@@ -205,9 +217,12 @@ def _take_substitute(session, order, product, products, stocks, item, units, pro
         return
     line = _add_line(session, order, substitute, stocks[substitute.id], units, timeline)
     line.unit_price_cents = min(product.price_cents, substitute.price_cents)
-    timeline.add(order.id, EventKind.SUBSTITUTED,
-                 f"{units} × {substitute.name} instead of waiting for {product.name}.",
-                 line_id=line.id)
+    timeline.add(
+        order.id,
+        EventKind.SUBSTITUTED,
+        f"{units} × {substitute.name} instead of waiting for {product.name}.",
+        line_id=line.id,
+    )
 
 
 def _is_substitute(session, product_id: int, substitute_id: int) -> bool:
@@ -231,8 +246,14 @@ def _locked_line(session, line_id: int, order_id: int | None) -> tuple[OrderLine
     return line, product
 
 
-def cancel_units(line_id: int, waiting: int = 0, allocated: int = 0, *,
-                 order_id: int | None = None, by: str = "customer") -> OrderLine:
+def cancel_units(
+    line_id: int,
+    waiting: int = 0,
+    allocated: int = 0,
+    *,
+    order_id: int | None = None,
+    by: str = "customer",
+) -> OrderLine:
     """Cancel units of a line; the queue behind moves up and freed units fill it."""
     if waiting < 0 or allocated < 0 or waiting + allocated == 0:
         raise InvalidRequest("Choose how many units to cancel.")
@@ -253,9 +274,12 @@ def cancel_units(line_id: int, waiting: int = 0, allocated: int = 0, *,
             line.promised_on = None
         session.flush()
         timeline = Timeline()
-        timeline.add(line.order_id, EventKind.CANCELLED,
-                     f"{waiting + allocated} × {product.name} cancelled by the {by}.",
-                     line_id=line.id)
+        timeline.add(
+            line.order_id,
+            EventKind.CANCELLED,
+            f"{waiting + allocated} × {product.name} cancelled by the {by}.",
+            line_id=line.id,
+        )
         _apply_release(session, loaded, released, timeline)
         refresh_product(product, released.stock)
         _store_totals(line.order, line.order.shipping_cents)
@@ -263,8 +287,9 @@ def cancel_units(line_id: int, waiting: int = 0, allocated: int = 0, *,
         return line
 
 
-def substitute_units(line_id: int, substitute_id: int, units: int | None = None, *,
-                     order_id: int | None = None) -> OrderLine:
+def substitute_units(
+    line_id: int, substitute_id: int, units: int | None = None, *, order_id: int | None = None
+) -> OrderLine:
     """Switch waiting units to an in-stock substitute, charged at the lower of the two prices."""
     with write_transaction() as session:
         line = session.get(OrderLine, line_id)
@@ -292,9 +317,12 @@ def substitute_units(line_id: int, substitute_id: int, units: int | None = None,
         new_line = _add_line(session, line.order, substitute, sub_loaded, units, timeline)
         new_line.unit_price_cents = min(line.unit_price_cents, substitute.price_cents)
         new_line.substitute_for_line_id = line.id
-        timeline.add(line.order_id, EventKind.SUBSTITUTED,
-                     f"{units} × {product.name} switched to {substitute.name}, which ships now.",
-                     line_id=new_line.id)
+        timeline.add(
+            line.order_id,
+            EventKind.SUBSTITUTED,
+            f"{units} × {product.name} switched to {substitute.name}, which ships now.",
+            line_id=new_line.id,
+        )
         _apply_release(session, loaded, released, timeline)
         refresh_product(product, released.stock)
         refresh_product(substitute, sub_loaded.stock)
@@ -306,8 +334,13 @@ def substitute_units(line_id: int, substitute_id: int, units: int | None = None,
 
 def _apply_release(session, loaded, released, timeline) -> None:
     write_fills(session, loaded, released.fills, released.stock, timeline)
-    write_promise_changes(session, loaded, released.promise_changes, timeline,
-                          skip=[fill.line_id for fill in released.fills])
+    write_promise_changes(
+        session,
+        loaded,
+        released.promise_changes,
+        timeline,
+        skip=[fill.line_id for fill in released.fills],
+    )
 
 
 def ship_order(order_id: int) -> Order:

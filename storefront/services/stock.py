@@ -85,10 +85,13 @@ def receive_stock(product_id: int, quantity: int, shipment_id: int | None = None
         return result
 
 
-def apply_receipt(session, product: Product, quantity: int, timeline: Timeline,
-                  shipment_id: int | None = None) -> ReceiptResult:
+def apply_receipt(
+    session, product: Product, quantity: int, timeline: Timeline, shipment_id: int | None = None
+) -> ReceiptResult:
     """Receive into a product already locked by the caller's transaction."""
-    shipment = None if shipment_id is None else _scheduled_shipment(session, shipment_id, product.id)
+    shipment = (
+        None if shipment_id is None else _scheduled_shipment(session, shipment_id, product.id)
+    )
     loaded = load_stock(session, product)
     receipt = engine.receive(loaded.stock, quantity, shipment_id)
     if shipment is not None:
@@ -96,8 +99,13 @@ def apply_receipt(session, product: Product, quantity: int, timeline: Timeline,
         shipment.received_quantity = quantity
         shipment.received_at = utcnow()
     write_fills(session, loaded, receipt.fills, receipt.stock, timeline)
-    write_promise_changes(session, loaded, receipt.promise_changes, timeline,
-                          skip=[fill.line_id for fill in receipt.fills])
+    write_promise_changes(
+        session,
+        loaded,
+        receipt.promise_changes,
+        timeline,
+        skip=[fill.line_id for fill in receipt.fills],
+    )
     refresh_product(product, receipt.stock)
     return _result(loaded, receipt)
 
@@ -118,8 +126,9 @@ def _result(loaded, receipt) -> ReceiptResult:
     )
 
 
-def schedule_shipment(product_id: int, quantity: int, expected_on: date,
-                      reference: str = "") -> InboundShipment:
+def schedule_shipment(
+    product_id: int, quantity: int, expected_on: date, reference: str = ""
+) -> InboundShipment:
     return schedule_shipments([(product_id, quantity, expected_on, reference)])[0]
 
 
@@ -132,8 +141,12 @@ def schedule_shipments(rows: list[tuple[int, int, date, str]]) -> list[InboundSh
     with write_transaction() as session:
         products = lock_products(session, {row[0] for row in rows})
         shipments = [
-            InboundShipment(product_id=product_id, quantity=quantity, expected_on=expected_on,
-                            reference=reference.strip()[:120])
+            InboundShipment(
+                product_id=product_id,
+                quantity=quantity,
+                expected_on=expected_on,
+                reference=reference.strip()[:120],
+            )
             for product_id, quantity, expected_on, reference in rows
         ]
         session.add_all(shipments)
@@ -175,4 +188,3 @@ def refresh_schedules(session, products) -> None:
         write_promise_changes(session, loaded, changes, timeline)
         refresh_product(product, loaded.stock)
     timeline.write(session)
-

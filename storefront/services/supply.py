@@ -8,10 +8,24 @@ from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..engine import Fill, PromiseChange, QueuedLine, ScheduledShipment, Stock, quote
-from ..engine import BackorderPolicy
-from ..models import EventKind, InboundShipment, Order, OrderEvent, OrderLine, Product
-from ..models import ShipmentStatus
+from ..engine import (
+    BackorderPolicy,
+    Fill,
+    PromiseChange,
+    QueuedLine,
+    ScheduledShipment,
+    Stock,
+    quote,
+)
+from ..models import (
+    EventKind,
+    InboundShipment,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    ShipmentStatus,
+)
 from ..models.types import utcnow
 from .errors import NotFound
 
@@ -82,11 +96,26 @@ class Timeline:
 
     events: list[dict] = field(default_factory=list)
 
-    def add(self, order_id: int, kind: EventKind, message: str, *, line_id: int | None = None,
-            promised_on: date | None = None, first: bool = False) -> None:
-        self.events.insert(0 if first else len(self.events), 
-            {"order_id": order_id, "line_id": line_id, "kind": kind, "message": message,
-             "promised_on": promised_on, "created_at": utcnow()}
+    def add(
+        self,
+        order_id: int,
+        kind: EventKind,
+        message: str,
+        *,
+        line_id: int | None = None,
+        promised_on: date | None = None,
+        first: bool = False,
+    ) -> None:
+        self.events.insert(
+            0 if first else len(self.events),
+            {
+                "order_id": order_id,
+                "line_id": line_id,
+                "kind": kind,
+                "message": message,
+                "promised_on": promised_on,
+                "created_at": utcnow(),
+            },
         )
 
     def write(self, session: Session) -> None:
@@ -107,8 +136,13 @@ class Timeline:
         self.events = []
 
 
-def write_fills(session: Session, loaded: LoadedStock, fills: Sequence[Fill],
-                new_stock: Stock, timeline: Timeline) -> None:
+def write_fills(
+    session: Session,
+    loaded: LoadedStock,
+    fills: Sequence[Fill],
+    new_stock: Stock,
+    timeline: Timeline,
+) -> None:
     """Units given to waiting lines become allocated; the lines' orders hear about it."""
     if not fills:
         return
@@ -123,8 +157,11 @@ def write_fills(session: Session, loaded: LoadedStock, fills: Sequence[Fill],
             promised_on=bindparam("promised_on"),
         ),
         [
-            {"line_id": fill.line_id, "units": fill.units,
-             "promised_on": still_waiting.get(fill.line_id)}
+            {
+                "line_id": fill.line_id,
+                "units": fill.units,
+                "promised_on": still_waiting.get(fill.line_id),
+            }
             for fill in fills
         ],
     )
@@ -134,14 +171,23 @@ def write_fills(session: Session, loaded: LoadedStock, fills: Sequence[Fill],
         message = f"{fill.units} × {name} reserved from new stock: ready to ship."
         if rest != "none":
             message += f" The rest still waits ({describe_promise(rest)})."
-        timeline.add(loaded.order_of_line[fill.line_id], EventKind.ALLOCATED, message,
-                     line_id=fill.line_id, promised_on=rest if rest != "none" else None)
+        timeline.add(
+            loaded.order_of_line[fill.line_id],
+            EventKind.ALLOCATED,
+            message,
+            line_id=fill.line_id,
+            promised_on=rest if rest != "none" else None,
+        )
     _expire_lines(session, {fill.line_id for fill in fills})
 
 
-def write_promise_changes(session: Session, loaded: LoadedStock,
-                          changes: Sequence[PromiseChange], timeline: Timeline,
-                          skip: Iterable[int] = ()) -> None:
+def write_promise_changes(
+    session: Session,
+    loaded: LoadedStock,
+    changes: Sequence[PromiseChange],
+    timeline: Timeline,
+    skip: Iterable[int] = (),
+) -> None:
     """Store new dates; lines in `skip` were already written (and told) by write_fills."""
     skip = set(skip)
     changes = [change for change in changes if change.line_id not in skip]
@@ -149,9 +195,9 @@ def write_promise_changes(session: Session, loaded: LoadedStock,
         return
     table = OrderLine.__table__
     session.execute(
-        update(table).where(table.c.id == bindparam("line_id")).values(
-            promised_on=bindparam("promised_on")
-        ),
+        update(table)
+        .where(table.c.id == bindparam("line_id"))
+        .values(promised_on=bindparam("promised_on")),
         [{"line_id": c.line_id, "promised_on": c.after} for c in changes],
     )
     name = loaded.product.name
@@ -162,10 +208,17 @@ def write_promise_changes(session: Session, loaded: LoadedStock,
             message = f"{name}: now has a date, ships by {change.after.isoformat()}."
         else:
             direction = "earlier" if change.after < change.before else "later"
-            message = (f"{name}: expected ship date moved {direction}, from "
-                       f"{change.before.isoformat()} to {change.after.isoformat()}.")
-        timeline.add(loaded.order_of_line[change.line_id], EventKind.DATE_CHANGED, message,
-                     line_id=change.line_id, promised_on=change.after)
+            message = (
+                f"{name}: expected ship date moved {direction}, from "
+                f"{change.before.isoformat()} to {change.after.isoformat()}."
+            )
+        timeline.add(
+            loaded.order_of_line[change.line_id],
+            EventKind.DATE_CHANGED,
+            message,
+            line_id=change.line_id,
+            promised_on=change.after,
+        )
     _expire_lines(session, {c.line_id for c in changes})
 
 

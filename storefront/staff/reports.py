@@ -28,8 +28,11 @@ def restock_rows() -> list[RestockRow]:
     waiting = dict(
         (row.product_id, row)
         for row in db.session.execute(
-            select(OrderLine.product_id, func.count().label("lines"),
-                   func.min(OrderLine.placed_at).label("oldest"))
+            select(
+                OrderLine.product_id,
+                func.count().label("lines"),
+                func.min(OrderLine.placed_at).label("oldest"),
+            )
             .where(OrderLine.waiting > 0)
             .group_by(OrderLine.product_id)
         )
@@ -48,16 +51,25 @@ def restock_rows() -> list[RestockRow]:
         oldest = queue.oldest if queue else None
         if oldest is not None and oldest.tzinfo is None:  # aggregates skip the column type
             oldest = oldest.replace(tzinfo=UTC)
-        rows.append(RestockRow(product, product.waiting_units, queue.lines if queue else 0,
-                               oldest, scheduled.get(product.id, 0)))
+        rows.append(
+            RestockRow(
+                product,
+                product.waiting_units,
+                queue.lines if queue else 0,
+                oldest,
+                scheduled.get(product.id, 0),
+            )
+        )
     rows.sort(key=lambda row: (-row.uncovered_units, -row.waiting_units, row.product.name))
     return rows
 
 
 def scheduled_shipments() -> list[InboundShipment]:
-    return list(db.session.scalars(
-        select(InboundShipment)
-        .options(joinedload(InboundShipment.product))
-        .where(InboundShipment.status == ShipmentStatus.SCHEDULED)
-        .order_by(InboundShipment.expected_on, InboundShipment.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(InboundShipment)
+            .options(joinedload(InboundShipment.product))
+            .where(InboundShipment.status == ShipmentStatus.SCHEDULED)
+            .order_by(InboundShipment.expected_on, InboundShipment.id)
+        )
+    )

@@ -55,8 +55,11 @@ def _forms():
     receive = ReceiveForm(prefix="receive")
     receive.product_id.choices = products
     receive.shipment_id.choices = [(0, "None: unplanned delivery")] + [
-        (s.id, f"{s.product.sku}: {s.quantity} expected {s.expected_on.isoformat()}"
-         + (f" ({s.reference})" if s.reference else ""))
+        (
+            s.id,
+            f"{s.product.sku}: {s.quantity} expected {s.expected_on.isoformat()}"
+            + (f" ({s.reference})" if s.reference else ""),
+        )
         for s in shipments
     ]
     schedule = ScheduleForm(prefix="schedule")
@@ -68,8 +71,14 @@ def _forms():
 @login_required
 def restock():
     rows, shipments, receive, schedule = _forms()
-    return render_template("staff/restock.html", rows=rows, shipments=shipments,
-                           receive=receive, schedule=schedule, preview=None)
+    return render_template(
+        "staff/restock.html",
+        rows=rows,
+        shipments=shipments,
+        receive=receive,
+        schedule=schedule,
+        preview=None,
+    )
 
 
 @bp.post("/restock/receive")
@@ -80,19 +89,35 @@ def receive():
         shipment_id = receive.shipment_id.data or None
         try:
             if "preview" in request.form:
-                preview = preview_receipt(receive.product_id.data, receive.quantity.data,
-                                          shipment_id)
-                return render_template("staff/restock.html", rows=rows, shipments=shipments,
-                                       receive=receive, schedule=schedule, preview=preview)
+                preview = preview_receipt(
+                    receive.product_id.data, receive.quantity.data, shipment_id
+                )
+                return render_template(
+                    "staff/restock.html",
+                    rows=rows,
+                    shipments=shipments,
+                    receive=receive,
+                    schedule=schedule,
+                    preview=preview,
+                )
             result = receive_stock(receive.product_id.data, receive.quantity.data, shipment_id)
         except ServiceError as error:
             receive.quantity.errors.append(str(error))
         else:
-            flash(f"Received {result.received} × {result.product_sku}: {len(result.filled)} "
-                  f"waiting order(s) filled, {result.to_on_hand} to stock on hand.", "success")
+            flash(
+                f"Received {result.received} × {result.product_sku}: {len(result.filled)} "
+                f"waiting order(s) filled, {result.to_on_hand} to stock on hand.",
+                "success",
+            )
             return redirect(url_for("staff.restock"))
-    return render_template("staff/restock.html", rows=rows, shipments=shipments,
-                           receive=receive, schedule=schedule, preview=None), 400
+    return render_template(
+        "staff/restock.html",
+        rows=rows,
+        shipments=shipments,
+        receive=receive,
+        schedule=schedule,
+        preview=None,
+    ), 400
 
 
 @bp.post("/restock/schedule")
@@ -101,16 +126,29 @@ def schedule():
     rows, shipments, receive, schedule = _forms()
     if schedule.validate_on_submit():
         try:
-            shipment = schedule_shipment(schedule.product_id.data, schedule.quantity.data,
-                                         schedule.expected_on.data, schedule.reference.data or "")
+            shipment = schedule_shipment(
+                schedule.product_id.data,
+                schedule.quantity.data,
+                schedule.expected_on.data,
+                schedule.reference.data or "",
+            )
         except ServiceError as error:
             schedule.quantity.errors.append(str(error))
         else:
-            flash(f"Scheduled {shipment.quantity} units for {shipment.expected_on.isoformat()}; "
-                  "waiting customers' dates are updated.", "success")
+            flash(
+                f"Scheduled {shipment.quantity} units for {shipment.expected_on.isoformat()}; "
+                "waiting customers' dates are updated.",
+                "success",
+            )
             return redirect(url_for("staff.restock"))
-    return render_template("staff/restock.html", rows=rows, shipments=shipments,
-                           receive=receive, schedule=schedule, preview=None), 400
+    return render_template(
+        "staff/restock.html",
+        rows=rows,
+        shipments=shipments,
+        receive=receive,
+        schedule=schedule,
+        preview=None,
+    ), 400
 
 
 @bp.after_request

@@ -42,8 +42,9 @@ def test_fifty_shoppers_for_the_last_ten_units_and_a_backorder_limit(app, make_p
     assert outcomes.count("refused") == SHOPPERS - 15
     db.session.rollback()  # end the read snapshot taken before the threads wrote
     allocated, waiting = db.session.execute(
-        select(func.sum(OrderLine.allocated), func.sum(OrderLine.waiting))
-        .where(OrderLine.product_id == product_id)
+        select(func.sum(OrderLine.allocated), func.sum(OrderLine.waiting)).where(
+            OrderLine.product_id == product_id
+        )
     ).one()
     assert (allocated, waiting) == (10, 5)
     stored = db.session.get(Product, product_id)
@@ -74,6 +75,7 @@ def test_an_order_arriving_mid_receipt_waits_for_it_and_sees_its_result(
                     results[name] = action()
                 finally:
                     db.session.remove()
+
         thread = threading.Thread(target=target, name=name)
         thread.start()
         return thread

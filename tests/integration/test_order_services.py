@@ -89,7 +89,9 @@ def test_receipt_fills_oldest_orders_first_and_dates_the_rest(make_product):
     schedule_shipment(product.id, 10, days(10))
     result = receive_stock(product.id, 3)
     assert [(f.order_number, f.units) for f in result.filled] == [
-        (first.number, 2), (second.number, 1)]
+        (first.number, 2),
+        (second.number, 1),
+    ]
     assert (line_of(first).allocated, line_of(second).allocated) == (2, 1)
     assert line_of(second).waiting == 1
     assert line_of(third).waiting == 2
@@ -170,7 +172,10 @@ def test_switching_to_a_substitute_charges_the_lower_price(make_product):
     assert line_of(behind).promised_on is None
     new_line = substitute_units(line_of(behind_product).id, cheaper.id)
     assert (new_line.product_id, new_line.allocated, new_line.unit_price_cents) == (
-        cheaper.id, 1, 800)
+        cheaper.id,
+        1,
+        800,
+    )
     assert line_of(behind).promised_on == days(6)
     assert db.session.get(Product, cheaper.id).on_hand == 4
 
@@ -224,8 +229,9 @@ def test_every_change_bumps_the_order_version(make_product):
 
 def test_same_checkout_key_gives_one_order(make_product):
     product = make_product(on_hand=5)
-    orders = {place_order(contact(), [Item(product.id, 1)], checkout_key="k-1").id
-              for _ in range(3)}
+    orders = {
+        place_order(contact(), [Item(product.id, 1)], checkout_key="k-1").id for _ in range(3)
+    }
     assert len(orders) == 1
     assert db.session.get(Product, product.id).on_hand == 4
 

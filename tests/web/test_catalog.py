@@ -82,8 +82,16 @@ def test_catalog_query_count_does_not_grow_with_products(app, client, make_produ
         make_product(on_hand=n % 3, low_stock_threshold=1)
     small = count_queries(app, client, "/")
     for n in range(490):
-        db.session.add(Product(sku=f"BULK-{n}", slug=f"bulk-{n}", name=f"Bulk {n}",
-                               price_cents=100, on_hand=n % 3, category=f"C{n % 4}"))
+        db.session.add(
+            Product(
+                sku=f"BULK-{n}",
+                slug=f"bulk-{n}",
+                name=f"Bulk {n}",
+                price_cents=100,
+                on_hand=n % 3,
+                category=f"C{n % 4}",
+            )
+        )
     db.session.commit()
     assert count_queries(app, client, "/") == small
     assert count_queries(app, client, "/?page=5&category=C1") == small
