@@ -8,6 +8,7 @@ from .availability import availability_of
 bp = Blueprint("catalog", __name__)
 
 MAX_SEARCH_LENGTH = 100
+MAX_QUANTITY = 999
 
 
 @bp.app_template_global()
@@ -37,7 +38,20 @@ def product(slug: str):
     if item is None:
         abort(404, "There is no such product in the shop.")
     substitutes = [] if item.on_hand > 0 else queries.in_stock_substitutes(item)
-    return render_template("catalog/product.html", product=item, substitutes=substitutes)
+    quantity, quantity_error, offer = request.args.get("quantity", ""), None, None
+    if quantity:
+        if quantity.isdigit() and 1 <= int(quantity) <= MAX_QUANTITY:
+            offer = queries.quote_for(item, int(quantity))
+        else:
+            quantity_error = f"Enter a whole number from 1 to {MAX_QUANTITY}."
+    return render_template(
+        "catalog/product.html",
+        product=item,
+        substitutes=substitutes,
+        quantity=quantity if offer else "1",
+        quantity_error=quantity_error,
+        offer=offer,
+    ), 400 if quantity_error else 200
 
 
 @bp.get("/products/<slug>/image.svg")

@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
+from . import engine
 from .extensions import db
-from .models import Product, Substitute
+from .models import InboundShipment, Product, ShipmentStatus, Substitute
 
 
 @dataclass(frozen=True)
@@ -47,3 +49,23 @@ def in_stock_substitutes(product: Product, min_units: int = 1) -> list[Product]:
         .order_by(Substitute.rank, Product.name)
     )
     return list(db.session.scalars(query))
+
+
+def quote_for(product: Product, quantity: int) -> engine.Quote:
+    """What an order of `quantity` units would get now: ships now, waits, and until when."""
+    shipments = db.session.execute(
+        select(InboundShipment.id, InboundShipment.quantity, InboundShipment.expected_on).where(
+            InboundShipment.product_id == product.id,
+            InboundShipment.status == ShipmentStatus.SCHEDULED,
+        )
+    ).all()
+    # A new order only needs to know how many units wait ahead of it, not whose they are.
+    queue = (engine.QueuedLine(0, product.waiting_units),) if product.waiting_units else ()
+    stock = engine.Stock(
+        on_hand=product.on_hand,
+        queue=queue,
+        shipments=tuple(engine.ScheduledShipment(*row) for row in shipments),
+        handling_days=current_app.config["HANDLING_DAYS"],
+        policy=engine.BackorderPolicy(product.allow_backorders, product.backorder_limit),
+    )
+    return engine.quote(stock, quantity)

@@ -128,3 +128,24 @@ def test_htmx_is_served_from_the_shop(client):
     html = client.get("/").get_data(as_text=True)
     assert "/static/vendor/htmx-2.0.11/htmx.min.js" in html
     assert client.get("/static/vendor/htmx-2.0.11/htmx.min.js").status_code == 200
+
+
+def test_quantity_check_splits_what_ships_now_from_what_waits(client, make_product):
+    product = make_product(on_hand=2, slug="lamp")
+    schedule_shipment(product.id, 5, days(4))
+    html = client.get("/products/lamp?quantity=5").get_data(as_text=True)
+    assert "2 ship now; 3 on backorder, ships by" in html
+    assert f'<time datetime="{days(6).isoformat()}">' in html
+    beyond = client.get("/products/lamp?quantity=9").get_data(as_text=True)
+    assert "7 on backorder, date to be confirmed" in beyond
+
+
+def test_quantity_check_explains_limits_and_bad_input(client, make_product):
+    make_product(on_hand=1, slug="knife", allow_backorders=False)
+    assert "Only 1 can be ordered" in client.get("/products/knife?quantity=3").get_data(
+        as_text=True
+    )
+    for bad in ("0", "-2", "abc", "100000"):
+        response = client.get(f"/products/knife?quantity={bad}")
+        assert response.status_code == 400
+        assert "Enter a whole number from 1 to 999" in response.get_data(as_text=True)
