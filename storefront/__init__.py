@@ -34,9 +34,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     web.init_app(app)
 
-    from . import catalog, staff
+    from . import cart, catalog, staff, tracking
 
     app.register_blueprint(catalog.bp)
+    app.register_blueprint(cart.bp)
+    app.register_blueprint(tracking.bp)
     app.register_blueprint(staff.bp)
 
     from . import cli

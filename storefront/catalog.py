@@ -37,13 +37,18 @@ def product(slug: str):
     item = queries.product_by_slug(slug)
     if item is None:
         abort(404, "There is no such product in the shop.")
+    quantity = request.args.get("quantity", "1")
+    offer, quantity_error = None, None
+    if quantity.isdigit() and 1 <= int(quantity) <= MAX_QUANTITY:
+        offer = queries.quote_for(item, int(quantity))
+    else:
+        quantity_error = f"Enter a whole number from 1 to {MAX_QUANTITY}."
+    status = 400 if quantity_error else 200
+    if request.headers.get("HX-Request"):  # the quantity field asks for its delivery line
+        return render_template(
+            "catalog/_delivery.html", offer=offer, quantity_error=quantity_error
+        ), status
     substitutes = [] if item.on_hand > 0 else queries.in_stock_substitutes(item)
-    quantity, quantity_error, offer = request.args.get("quantity", ""), None, None
-    if quantity:
-        if quantity.isdigit() and 1 <= int(quantity) <= MAX_QUANTITY:
-            offer = queries.quote_for(item, int(quantity))
-        else:
-            quantity_error = f"Enter a whole number from 1 to {MAX_QUANTITY}."
     return render_template(
         "catalog/product.html",
         product=item,
@@ -51,7 +56,7 @@ def product(slug: str):
         quantity=quantity if offer else "1",
         quantity_error=quantity_error,
         offer=offer,
-    ), 400 if quantity_error else 200
+    ), status
 
 
 @bp.get("/products/<slug>/image.svg")

@@ -10,6 +10,7 @@ class PricedLine(Protocol):
     cancelled: int
     unit_price_cents: int
     backorder_discount_pct: int
+    backorder_free_shipping: bool
     backordered_units: int
 
 
@@ -42,5 +43,7 @@ def order_totals(lines: Iterable[PricedLine], shipping_cents: int) -> Totals:
     )
 
 
-def shipping_fee(flat_fee_cents: int, free_by_incentive: bool) -> int:
-    return 0 if free_by_incentive else flat_fee_cents
+def shipping_fee(flat_fee_cents: int, lines: Iterable[PricedLine]) -> int:
+    """The flat fee, waived when a backordered line carries the free-shipping incentive."""
+    free = any(line.backorder_free_shipping and line.backordered_units for line in lines)
+    return 0 if free else flat_fee_cents

@@ -59,13 +59,19 @@ def quote_for(product: Product, quantity: int) -> engine.Quote:
             InboundShipment.status == ShipmentStatus.SCHEDULED,
         )
     ).all()
+    return engine.quote(
+        new_order_stock(product, [engine.ScheduledShipment(*r) for r in shipments]), quantity
+    )
+
+
+def new_order_stock(product: Product, shipments: list[engine.ScheduledShipment]) -> engine.Stock:
+    """The product's Stock as a new order sees it, from the stored summary and its schedule."""
     # A new order only needs to know how many units wait ahead of it, not whose they are.
     queue = (engine.QueuedLine(0, product.waiting_units),) if product.waiting_units else ()
-    stock = engine.Stock(
+    return engine.Stock(
         on_hand=product.on_hand,
         queue=queue,
-        shipments=tuple(engine.ScheduledShipment(*row) for row in shipments),
+        shipments=tuple(shipments),
         handling_days=current_app.config["HANDLING_DAYS"],
         policy=engine.BackorderPolicy(product.allow_backorders, product.backorder_limit),
     )
-    return engine.quote(stock, quantity)

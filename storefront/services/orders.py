@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import exists, select
@@ -39,6 +40,16 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class Expectation:
+    """What the shopper was shown for an item; placing checks it still holds under the lock."""
+
+    ships_now: int
+    waiting: int
+    promised_on: date | None
+    unit_price_cents: int
+
+
+@dataclass(frozen=True)
 class Item:
     """Units of one product asked for; `substitute_id` takes the waiting part from another."""
 
@@ -46,6 +57,7 @@ class Item:
     quantity: int
     substitute_id: int | None = None
     drop_waiting: bool = False
+    expected: Expectation | None = None
 
 
 @dataclass
@@ -56,6 +68,10 @@ class OrderRefused(InvalidRequest):
 
     def __str__(self) -> str:
         return " ".join(self.problems.values())
+
+
+class StockChanged(OrderRefused):
+    """Stock, dates or prices moved since the shopper saw them; nothing was placed."""
 
 
 def has_shipped_order(email: str) -> bool:
@@ -125,6 +141,7 @@ def _place(contact: Contact, items: list[Item], checkout_key: str | None) -> Ord
         session.flush()
         stocks = {}
         problems: dict[int, str] = {}
+        changed: dict[int, str] = {}
         timeline = Timeline()
         summary = []
         for item in items:
@@ -134,6 +151,11 @@ def _place(contact: Contact, items: list[Item], checkout_key: str | None) -> Ord
             offer = engine.quote(loaded.stock, item.quantity)
             if offer.refusal is not None:
                 problems[product.id] = _refusal_message(product, offer)
+                continue
+            if item.expected and item.expected != _expectation(product, offer):
+                changed[product.id] = (
+                    f"{product.name}: {_what_changed(item.expected, product, offer)}"
+                )
                 continue
             now_units, wait_units = offer.ships_now, offer.waiting
             if wait_units and not may_wait:
@@ -153,17 +175,30 @@ def _place(contact: Contact, items: list[Item], checkout_key: str | None) -> Ord
                 continue
             line = _add_line(session, order, product, loaded, now_units + wait_units, timeline)
             summary.append(f"{line.quantity} × {product.name}")
+        if changed and not problems:
+            raise StockChanged(changed)
         if problems:
-            raise OrderRefused(problems)
+            raise OrderRefused(problems | changed)
         if not order.lines:
             raise InvalidRequest("Nothing is left in the order to place.")
-        free = any(line.backorder_free_shipping and line.backordered_units for line in order.lines)
-        _store_totals(order, shipping_fee(current_app.config["SHIPPING_FEE_CENTS"], free))
+        _store_totals(order, shipping_fee(current_app.config["SHIPPING_FEE_CENTS"], order.lines))
         timeline.add(order.id, EventKind.PLACED, f"Order placed: {', '.join(summary)}.", first=True)
         for loaded in stocks.values():
             refresh_product(loaded.product, loaded.stock)
         timeline.write(session)
         return order
+
+
+def _expectation(product: Product, offer: engine.Quote) -> Expectation:
+    return Expectation(offer.ships_now, offer.waiting, offer.promised_on, product.price_cents)
+
+
+def _what_changed(seen: Expectation, product: Product, offer: engine.Quote) -> str:
+    if seen.unit_price_cents != product.price_cents:
+        return "the price has changed."
+    if seen.ships_now != offer.ships_now:
+        return f"{offer.ships_now} can ship now instead of {seen.ships_now}."
+    return "the expected ship date has changed."
 
 
 def _refusal_message(product: Product, offer) -> str:

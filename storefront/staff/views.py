@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db, limiter
 from ..models import StaffUser
@@ -50,7 +51,9 @@ def logout():
 
 def _forms():
     rows = restock_rows()
-    products = [(row.product.id, f"{row.product.name} ({row.product.sku})") for row in rows]
+    products = [
+        SelectChoice(row.product.id, f"{row.product.name} ({row.product.sku})") for row in rows
+    ]
     shipments = scheduled_shipments()
     receive = ReceiveForm(prefix="receive")
     receive.product_id.choices = products

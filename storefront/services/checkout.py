@@ -1,0 +1,197 @@
+"""The cart as the shopper sees it: per line what ships now, what waits and until when, choices
+for the waiting units, and totals computed by the same pricing rules as a placed order."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select
+
+from .. import engine
+from ..extensions import db
+from ..models import InboundShipment, Product, ShipmentStatus, Substitute
+from ..pricing import Totals, order_totals, shipping_fee
+from ..queries import new_order_stock
+from .orders import Expectation, Item
+
+WAIT, DROP = "wait", "drop"
+MAX_CART_LINES = 50
+MAX_LINE_QUANTITY = 999
+
+
+@dataclass(frozen=True)
+class CartEntry:
+    """What the session keeps: a product, a quantity, and what to do with waiting units."""
+
+    product_id: int
+    quantity: int
+    choice: str = WAIT  # WAIT, DROP, or "sub:<product id>"
+
+    @property
+    def substitute_id(self) -> int | None:
+        if self.choice.startswith("sub:") and self.choice[4:].isdigit():
+            return int(self.choice[4:])
+        return None
+
+
+@dataclass(frozen=True)
+class PricedUnits:
+    """A line as it would be placed, in the shape the pricing rules read."""
+
+    quantity: int
+    unit_price_cents: int
+    backorder_discount_pct: int = 0
+    backorder_free_shipping: bool = False
+    backordered_units: int = 0
+    cancelled: int = 0
+
+
+@dataclass
+class CartLine:
+    product: Product
+    quantity: int
+    offer: engine.Quote
+    choice: str
+    substitutes: list[Product] = field(default_factory=list)
+
+    @property
+    def substitute(self) -> Product | None:
+        return next((p for p in self.substitutes if f"sub:{p.id}" == self.choice), None)
+
+    @property
+    def waits(self) -> bool:
+        return self.offer.accepted and self.offer.waiting > 0 and self.choice == WAIT
+
+    @property
+    def problem(self) -> str | None:
+        if self.offer.accepted:
+            return None
+        if not self.offer.max_quantity:
+            return f"{self.product.name} is sold out and cannot be ordered right now."
+        return f"Only {self.offer.max_quantity} of {self.product.name} can be ordered right now."
+
+    @property
+    def discount_cents(self) -> int:
+        return sum(
+            units.backordered_units * units.unit_price_cents * units.backorder_discount_pct // 100
+            for units in self.priced()
+        )
+
+    def priced(self) -> list[PricedUnits]:
+        offer, product = self.offer, self.product
+        if not offer.accepted:
+            return []
+        units = [
+            PricedUnits(offer.ships_now + (offer.waiting if self.waits else 0), product.price_cents)
+        ]
+        if self.waits:
+            units[0] = PricedUnits(
+                units[0].quantity,
+                product.price_cents,
+                product.backorder_discount_pct,
+                product.backorder_free_shipping,
+                offer.waiting,
+            )
+        if offer.waiting and self.substitute is not None:
+            units.append(
+                PricedUnits(offer.waiting, min(product.price_cents, self.substitute.price_cents))
+            )
+        return [u for u in units if u.quantity]
+
+    def expectation(self) -> Expectation:
+        return Expectation(
+            self.offer.ships_now,
+            self.offer.waiting,
+            self.offer.promised_on,
+            self.product.price_cents,
+        )
+
+    def item(self) -> Item:
+        return Item(
+            self.product.id,
+            self.quantity,
+            substitute_id=self.substitute.id if self.substitute else None,
+            drop_waiting=self.choice == DROP,
+            expected=self.expectation(),
+        )
+
+
+@dataclass
+class CartReview:
+    lines: list[CartLine]
+    totals: Totals
+
+    @property
+    def can_check_out(self) -> bool:
+        return (
+            bool(self.lines)
+            and all(line.problem is None for line in self.lines)
+            and any(line.priced() for line in self.lines)
+        )
+
+    @property
+    def items(self) -> list[Item]:
+        return [line.item() for line in self.lines]
+
+    def snapshot(self) -> dict[str, list]:
+        """What the shopper is shown, to compare with what is true when they place the order."""
+        return {
+            str(line.product.id): [line.quantity, *_seen(line.expectation())] for line in self.lines
+        }
+
+
+def _seen(expected: Expectation) -> list:
+    return [
+        expected.ships_now,
+        expected.waiting,
+        expected.promised_on.isoformat() if expected.promised_on else None,
+        expected.unit_price_cents,
+    ]
+
+
+def changed_since(review: CartReview, snapshot: dict) -> set[int]:
+    """Products whose quantity, split, date or price differ from the snapshot."""
+    now = review.snapshot()
+    return {int(key) for key in now.keys() | snapshot.keys() if now.get(key) != snapshot.get(key)}
+
+
+def review_cart(entries: list[CartEntry]) -> CartReview:
+    """Quote every line in a fixed number of queries, whatever the cart's size."""
+    ids = [entry.product_id for entry in entries]
+    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(ids)))}
+    entries = [entry for entry in entries if entry.product_id in products]
+    shipments = defaultdict(list)
+    for row in db.session.execute(
+        select(
+            InboundShipment.product_id,
+            InboundShipment.id,
+            InboundShipment.quantity,
+            InboundShipment.expected_on,
+        ).where(
+            InboundShipment.product_id.in_(ids), InboundShipment.status == ShipmentStatus.SCHEDULED
+        )
+    ):
+        shipments[row.product_id].append(
+            engine.ScheduledShipment(row.id, row.quantity, row.expected_on)
+        )
+    substitutes = defaultdict(list)
+    for product_id, substitute in db.session.execute(
+        select(Substitute.product_id, Product)
+        .join(Product, Product.id == Substitute.substitute_id)
+        .where(Substitute.product_id.in_(ids), Product.on_hand > 0)
+        .order_by(Substitute.rank, Product.name)
+    ):
+        substitutes[product_id].append(substitute)
+
+    lines = []
+    for entry in entries:
+        product = products[entry.product_id]
+        offer = engine.quote(new_order_stock(product, shipments[product.id]), entry.quantity)
+        usable = [s for s in substitutes[product.id] if s.on_hand >= offer.waiting]
+        choice = entry.choice
+        if choice != DROP and not any(f"sub:{s.id}" == choice for s in usable):
+            choice = WAIT  # a substitute that ran out (or was never offered) falls back
+        lines.append(CartLine(product, entry.quantity, offer, choice, usable))
+    priced = [units for line in lines for units in line.priced()]
+    fee = shipping_fee(current_app.config["SHIPPING_FEE_CENTS"], priced) if priced else 0
+    return CartReview(lines, order_totals(priced, fee))
