@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask import Flask
@@ -54,13 +55,21 @@ def normalise_database_url(url: str) -> str:
 
 
 def instance_secret_key(instance: Path) -> str:
-    """Generate the secret key on first start and keep it in instance/ (never in git)."""
+    """Generate the secret key on first start and keep it in instance/ (never in git).
+
+    Several workers may start at once: the key is written to a private temporary file and
+    linked into place, so exactly one key wins and nobody reads a half-written file.
+    """
     key_file = instance / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(key)
-    return key
+    if not key_file.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=instance, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+            os.link(temporary, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    return key_file.read_text().strip()
