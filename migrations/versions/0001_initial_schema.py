@@ -112,12 +112,14 @@ def upgrade():
     sa.Column('placed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('promised_on', sa.Date(), nullable=True),
     sa.Column('substitute_for_line_id', sa.Integer(), nullable=True),
+    sa.Column('substitute_for_product_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('allocated + waiting + shipped + cancelled = quantity', name=op.f('ck_order_lines_units_add_up')),
     sa.CheckConstraint('allocated >= 0 AND waiting >= 0 AND shipped >= 0 AND cancelled >= 0', name=op.f('ck_order_lines_units_not_negative')),
     sa.CheckConstraint('quantity > 0', name=op.f('ck_order_lines_quantity_positive')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_lines_order_id_orders'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_order_lines_product_id_products')),
     sa.ForeignKeyConstraint(['substitute_for_line_id'], ['order_lines.id'], name=op.f('fk_order_lines_substitute_for_line_id_order_lines')),
+    sa.ForeignKeyConstraint(['substitute_for_product_id'], ['products.id'], name=op.f('fk_order_lines_substitute_for_product_id_products')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_order_lines'))
     )
     with op.batch_alter_table('order_lines', schema=None) as batch_op:

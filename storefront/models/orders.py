@@ -112,9 +112,12 @@ class OrderLine(db.Model):
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     promised_on: Mapped[date | None] = mapped_column(Date)
     substitute_for_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id"))
+    # The product whose waiting units this line replaced (at checkout or later).
+    substitute_for_product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
 
     order: Mapped[Order] = relationship(back_populates="lines")
-    product: Mapped[Product] = relationship(lazy="joined")
+    product: Mapped[Product] = relationship(lazy="joined", foreign_keys=[product_id])
+    substitute_for: Mapped[Product | None] = relationship(foreign_keys=[substitute_for_product_id])
 
     @property
     def is_final(self) -> bool:

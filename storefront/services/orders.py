@@ -252,6 +252,7 @@ def _take_substitute(session, order, product, products, stocks, item, units, pro
         return
     line = _add_line(session, order, substitute, stocks[substitute.id], units, timeline)
     line.unit_price_cents = min(product.price_cents, substitute.price_cents)
+    line.substitute_for_product_id = product.id
     timeline.add(
         order.id,
         EventKind.SUBSTITUTED,
@@ -352,6 +353,7 @@ def substitute_units(
         new_line = _add_line(session, line.order, substitute, sub_loaded, units, timeline)
         new_line.unit_price_cents = min(line.unit_price_cents, substitute.price_cents)
         new_line.substitute_for_line_id = line.id
+        new_line.substitute_for_product_id = product.id
         timeline.add(
             line.order_id,
             EventKind.SUBSTITUTED,

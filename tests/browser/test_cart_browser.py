@@ -1,0 +1,54 @@
+"""A shopper in Chromium: an in-stock item, a backordered one switched to a substitute, checkout."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def add_to_cart(page, slug: str, quantity: int) -> None:
+    page.goto(f"/products/{slug}")
+    page.get_by_label("Quantity").fill(str(quantity))
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+
+
+def test_shopper_takes_a_substitute_and_places_the_order(page, screenshot, console_errors):
+    add_to_cart(page, "kit-kettle", 1)
+    add_to_cart(page, "kit-grinder", 2)
+
+    grinder = page.locator(".cart-line", has_text="Burr Coffee Grinder")
+    expect(grinder).to_contain_text("2 on backorder")
+    expect(grinder.locator("time")).to_have_attribute("datetime", re.compile(r"\d{4}-\d\d-\d\d"))
+    expect(grinder).to_contain_text("10% off the 2 backordered units")
+
+    grinder.get_by_label(re.compile("Take Pour-over Scale instead")).check()
+    grinder.get_by_role("button", name="Update").click()
+    # htmx swaps the cart in place: the line now says the substitute ships now.
+    grinder = page.locator(".cart-line", has_text="Burr Coffee Grinder")
+    expect(grinder).to_contain_text("2 × Pour-over Scale instead, ships now at $45.00 each")
+    expect(page.locator(".totals")).to_contain_text("$153.95")  # 59 + 2 * 45 + 4.95
+    screenshot(page, "cart-with-substitute")
+
+    page.get_by_role("link", name="Go to checkout").click()
+    page.get_by_label("Full name").fill("Ada Shopper")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Address", exact=True).fill("1 Main Street")
+    page.get_by_label("City").fill("Springfield")
+    page.get_by_label("Postcode").fill("12345")
+    page.get_by_label("Country").select_option("US")
+    page.get_by_role("button", name="Place order").click()
+
+    expect(page.get_by_role("heading", name=re.compile(r"order \d+ is placed"))).to_be_visible()
+    table = page.locator("table.data")
+    expect(table).to_contain_text("Copper Kettle")
+    expect(table).to_contain_text("Pour-over Scale")
+    expect(table).to_contain_text("Instead of waiting for Burr Coffee Grinder")
+    expect(page.locator(".totals")).to_contain_text("$153.95")
+    expect(page.get_by_role("link", name=re.compile("track order"))).to_have_attribute(
+        "href", re.compile(r"^/orders/[A-Za-z0-9_-]{22}$")
+    )
+    screenshot(page, "order-confirmation")
+    assert console_errors == []
