@@ -1,6 +1,7 @@
 """The `flask --app storefront …` commands for operators."""
 
 import io
+import sys
 from pathlib import Path
 
 import click
@@ -120,9 +121,7 @@ def _read_csv(csv_file: Path, parse):
     lines = io.StringIO(text, newline="").readlines()
     if len(lines) <= PROGRESS_FROM_LINES:
         return parse(lines)
-    with click.progressbar(
-        lines, label=f"Reading {csv_file.name}", file=click.get_text_stream("stderr")
-    ) as progress:
+    with click.progressbar(lines, label=f"Reading {csv_file.name}", file=sys.stderr) as progress:
         return parse(progress)
 
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..database import write_transaction
 from ..models import InboundShipment, OrderLine, Product, ShipmentStatus, Substitute
+from ..models.types import utcnow
 from .errors import InvalidRequest
 from .stock import MAX_UNITS, apply_receipt, refresh_schedules
 from .supply import Timeline, load_stock, lock_products, refresh_product
@@ -394,8 +395,11 @@ def import_inbound(rows: Sequence[InboundRow]) -> int:
                     for row in rows
                 ],
             )
-        # refresh_schedules writes the timeline of the dates it moved.
-        refresh_schedules(session, products.values())
+        # With units on hand nothing waits and nothing is promised, so new shipments change
+        # nothing stored. refresh_schedules writes the timeline of the dates it moved.
+        out_of_stock = [product for product in products.values() if product.on_hand == 0]
+        with session.no_autoflush:  # it reads lines and shipments, never pending products
+            refresh_schedules(session, out_of_stock)
     return len(rows)
 
 
@@ -433,21 +437,44 @@ def _update_products(
     with_waiting_lines = set(
         session.scalars(select(OrderLine.product_id).where(OrderLine.waiting > 0).distinct())
     )
-    for row in rows:
-        product = products[id_of[row.sku]]
-        for field, value in _product_values(row).items():
-            setattr(product, field, value)
-        if row.stock > product.on_hand:
-            if product.id in with_waiting_lines:
-                apply_receipt(session, product, row.stock - product.on_hand, timeline)
-            else:
-                # What a receipt does with no one waiting, without two queries per product.
-                product.on_hand = row.stock
-                product.next_promise_on = None
-        elif row.stock < product.on_hand:
-            product.on_hand = row.stock
-            if row.stock == 0:  # the catalog now shows the next shipment's date
-                refresh_product(product, load_stock(session, product).stock)
+    plain_changes = []
+    # Flushing before each query would cost a flush a product; the queries read order
+    # lines and shipments, which are written directly, never the pending products.
+    with session.no_autoflush:
+        for row in rows:
+            product = products[id_of[row.sku]]
+            changes = {
+                field: value
+                for field, value in _product_values(row).items()
+                if getattr(product, field) != value
+            }
+            fills_waiting_lines = row.stock > product.on_hand and product.id in with_waiting_lines
+            if fills_waiting_lines or 0 == row.stock < product.on_hand:
+                for field, value in changes.items():
+                    setattr(product, field, value)
+                _set_stock_through_engine(session, product, row.stock, timeline)
+                continue
+            if row.stock != product.on_hand:
+                # With nobody waiting, a receipt only adds to on hand, and a product with
+                # units on hand promises no date; no need for the engine's queries.
+                changes.update(on_hand=row.stock, next_promise_on=None)
+            if changes:
+                plain_changes.append({"id": product.id, "updated_at": utcnow(), **changes})
+    if plain_changes:
+        # An executemany per set of changed columns instead of an UPDATE a product (these
+        # objects are not used again before the commit expires them).
+        plain_changes.sort(key=lambda changes: sorted(changes))
+        session.execute(update(Product), plain_changes)
+
+
+def _set_stock_through_engine(
+    session: Session, product: Product, stock: int, timeline: Timeline
+) -> None:
+    if stock > product.on_hand:  # waiting orders first, first come first served
+        apply_receipt(session, product, stock - product.on_hand, timeline)
+    else:  # now out of stock: the catalog shows the next shipment's date instead
+        product.on_hand = stock
+        refresh_product(product, load_stock(session, product).stock)
 
 
 def _product_values(row: CatalogRow) -> dict:

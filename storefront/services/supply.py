@@ -7,6 +7,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from ..engine import (
     BackorderPolicy,
@@ -130,9 +131,7 @@ class Timeline:
             [{"order_id": order_id} for order_id in order_ids],
         )
         # Objects already in the session must not keep a stale version or timeline.
-        for obj in list(session.identity_map.values()):
-            if isinstance(obj, Order) and obj.id in order_ids:
-                session.expire(obj, ["version", "events"])
+        _expire(session, Order, order_ids, ["version", "events"])
         self.events = []
 
 
@@ -223,6 +222,12 @@ def write_promise_changes(
 
 
 def _expire_lines(session: Session, line_ids: set[int]) -> None:
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, OrderLine) and obj.id in line_ids:
-            session.expire(obj)
+    _expire(session, OrderLine, line_ids)
+
+
+def _expire(session: Session, model, ids, attributes: list[str] | None = None) -> None:
+    """Expire loaded objects written behind the ORM's back, found by key, not by a scan."""
+    for id_ in ids:
+        obj = session.identity_map.get(identity_key(model, id_))
+        if obj is not None:
+            session.expire(obj, attributes)
