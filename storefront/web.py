@@ -1,10 +1,8 @@
 """What every page shares: security headers, formatting filters, error pages."""
 
-from datetime import date
+from flask import Flask, render_template, request
 
-from babel.dates import format_date
-from babel.numbers import format_currency
-from flask import Flask, current_app, render_template, request
+from .formatting import human_date, money
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -19,16 +17,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     ]
 )
-
-
-def money(cents: int) -> str:
-    return format_currency(
-        cents / 100, current_app.config["CURRENCY"], locale=current_app.config["LOCALE"]
-    )
-
-
-def human_date(day: date) -> str:
-    return format_date(day, format="EEE d MMM y", locale=current_app.config["LOCALE"])
 
 
 def ordinal(n: int) -> str:

@@ -18,6 +18,7 @@ from ..engine import (
     Stock,
     quote,
 )
+from ..formatting import human_date
 from ..models import (
     EventKind,
     InboundShipment,
@@ -88,7 +89,7 @@ def refresh_product(product: Product, stock: Stock) -> None:
 
 
 def describe_promise(day: date | None) -> str:
-    return f"ships by {day.isoformat()}" if day else "date to be confirmed"
+    return f"ships by {human_date(day)}" if day else "date to be confirmed"
 
 
 @dataclass
@@ -204,12 +205,12 @@ def write_promise_changes(
         if change.after is None:
             message = f"{name}: the date is to be confirmed again; we will write when it is known."
         elif change.before is None:
-            message = f"{name}: now has a date, ships by {change.after.isoformat()}."
+            message = f"{name}: now has a date, ships by {human_date(change.after)}."
         else:
             direction = "earlier" if change.after < change.before else "later"
             message = (
                 f"{name}: expected ship date moved {direction}, from "
-                f"{change.before.isoformat()} to {change.after.isoformat()}."
+                f"{human_date(change.before)} to {human_date(change.after)}."
             )
         timeline.add(
             loaded.order_of_line[change.line_id],
