@@ -64,12 +64,19 @@ def product_image(slug: str):
     item = queries.product_by_slug(slug)
     if item is None:
         abort(404)
-    body = render_template("catalog/placeholder.svg", product=item, hue=_hue(item.sku))
+    body = render_template("catalog/placeholder.svg", product=item, hue=hue_bucket(item.sku) * 30)
     response = current_app.response_class(body, mimetype="image/svg+xml")
     response.cache_control.public = True
     response.cache_control.max_age = 86400
     return response
 
 
-def _hue(sku: str) -> int:
-    return sum(sku.encode()) * 37 % 360
+@bp.app_template_global()
+def hue_bucket(sku: str) -> int:
+    """One of 12 hues for a product's placeholder picture, stable for its sku."""
+    return sum(sku.encode()) * 7 % 12
+
+
+@bp.app_template_global()
+def initials(name: str) -> str:
+    return "".join(word[0] for word in name.split()[:2]).upper()
