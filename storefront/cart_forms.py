@@ -27,7 +27,9 @@ COUNTRY_NAMES = [
     ("AU", "Australia"),
     ("NZ", "New Zealand"),
 ]
-COUNTRIES = [SelectChoice(code, name) for code, name in COUNTRY_NAMES]
+COUNTRIES = [SelectChoice("", "Choose a country")] + [
+    SelectChoice(code, name) for code, name in COUNTRY_NAMES
+]
 QUANTITY_MESSAGE = f"Enter a whole number from 1 to {MAX_LINE_QUANTITY}."
 
 
@@ -76,6 +78,8 @@ class CheckoutForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9 -]+$", message="Use letters, digits, spaces and hyphens only."),
         ],
     )
-    country = SelectField("Country", choices=COUNTRIES, validators=[DataRequired()])
+    country = SelectField(
+        "Country", choices=COUNTRIES, validators=[DataRequired("Choose the country.")]
+    )
     checkout_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
     snapshot = HiddenField(validators=[DataRequired(), Length(max=8000)])

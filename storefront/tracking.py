@@ -1,5 +1,228 @@
-"""Blueprint for the tracking."""
+"""Blueprint for tracking: order lookup, the tracking page, its live status and self-service."""
 
-from flask import Blueprint
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from . import queries
+from .extensions import limiter
+from .models import Order, OrderLine, Product
+from .services import ServiceError
+from .services.orders import cancel_units, substitute_units
+from .tracking_forms import CancelForm, LookupForm, SubstituteForm
 
 bp = Blueprint("tracking", __name__)
+
+# Tokens are 22 URL-safe characters; anything else cannot be one, so it costs no query.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")
+NOT_FOUND = (
+    "We could not find an order with that number and email address. "
+    "Check both against your order confirmation."
+)
+# Ids start at 1, so a number that is not an order number looks up an id no order has.
+NO_SUCH_ID = 0
+
+
+@bp.after_request
+def never_store(response):
+    # Tracking pages carry a secret token and change all the time: no cache may keep them.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _lookup_limit() -> str:
+    return current_app.config["TRACK_LOOKUP_RATE_LIMIT"]
+
+
+LOOKUP_LIMITED = (
+    "Too many order lookups from your connection. Please wait a minute and try again; "
+    "the tracking link on your order confirmation works at any time."
+)
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(_lookup_limit, methods=["POST"], error_message=LOOKUP_LIMITED)
+def track():
+    form = LookupForm()
+    if not form.validate_on_submit():
+        code = 400 if form.is_submitted() else 200
+        return render_template("tracking/track.html", form=form), code
+    number = form.order_number()
+    order_id = Order.id_for_number(number) if number is not None else NO_SUCH_ID
+    token = queries.tracking_token(max(order_id, NO_SUCH_ID), form.email.data)
+    if token is None:
+        return render_template("tracking/track.html", form=form, not_found=NOT_FOUND), 400
+    return redirect(url_for(".order", token=token), code=303)
+
+
+@bp.get("/orders/<token>")
+def order(token: str):
+    return render_template("tracking/order.html", **status_context(_order_or_404(token)))
+
+
+@bp.get("/orders/<token>/status")
+def status(token: str):
+    """The status fragment for the page's poll; 204 while the order's version is unchanged."""
+    seen = request.args.get("v", type=int)
+    if seen is not None:
+        if not TOKEN.fullmatch(token):
+            abort(404)
+        version = queries.order_version(token)
+        if version is None:
+            abort(404)
+        if version == seen:
+            return "", 204
+    return render_template("tracking/_status.html", **status_context(_order_or_404(token)))
+
+
+@bp.post("/orders/<token>/lines/<int:line_id>/cancel")
+def cancel(token: str, line_id: int):
+    """First post asks to confirm; the second (confirm=yes) cancels the waiting units."""
+    order = _order_or_404(token)
+    line = _line_or_404(order, line_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _page_with_problem(order, _first_error(form), invalid_line=line)
+    units = form.units.data
+    if units > line.waiting:
+        return _page_with_problem(order, _too_many(line), invalid_line=line)
+    if not form.confirmed:
+        return render_template("tracking/confirm_cancel.html", order=order, line=line, units=units)
+    name = line.product.name
+    try:
+        cancel_units(line.id, waiting=units, order_id=order.id, by="customer")
+    except ServiceError as error:
+        return _page_with_problem(order, f"{name}: {error}", invalid_line=line)
+    them = "it" if units == 1 else "them"
+    flash(f"Cancelled {units} waiting × {name}. You will not be charged for {them}.", "success")
+    return redirect(url_for(".order", token=token), code=303)
+
+
+@bp.post("/orders/<token>/lines/<int:line_id>/substitute")
+def substitute(token: str, line_id: int):
+    order = _order_or_404(token)
+    line = _line_or_404(order, line_id)
+    form = SubstituteForm()
+    if not form.validate_on_submit():
+        return _page_with_problem(order, "Choose one of the items offered instead.")
+    name, units = line.product.name, form.units.data
+    try:
+        new_line = substitute_units(line.id, form.substitute_id.data, units, order_id=order.id)
+    except ServiceError as error:
+        return _page_with_problem(order, f"{name}: {error}")
+    flash(
+        f"Switched {units} × {name} to {new_line.product.name}, which is ready to ship.",
+        "success",
+    )
+    return redirect(url_for(".order", token=token), code=303)
+
+
+def _order_or_404(token: str) -> Order:
+    found = queries.order_by_token(token) if TOKEN.fullmatch(token) else None
+    if found is None:
+        abort(404, "There is no order at this address. Check the tracking link you were given.")
+    return found
+
+
+def _line_or_404(order: Order, line_id: int) -> OrderLine:
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        abort(404, "That item is not part of this order.")
+    return line
+
+
+def _first_error(form) -> str:
+    errors = [message for messages in form.errors.values() for message in messages]
+    return errors[0] if errors else "Please try again."
+
+
+def _too_many(line: OrderLine) -> str:
+    if not line.waiting:
+        return f"No {line.product.name} units are waiting any more."
+    return f"Only {line.waiting} × {line.product.name} are waiting; enter at most {line.waiting}."
+
+
+def _page_with_problem(order: Order, problem: str, invalid_line: OrderLine | None = None):
+    context = status_context(order, problem=problem, invalid_line=invalid_line)
+    return render_template("tracking/order.html", **context), 400
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where an order's units are, added up for the one-line summary."""
+
+    shipped: int
+    ready: int
+    waiting: int
+    cancelled: int
+    # The last promise among the waiting lines; None if any of them has no date yet.
+    expected_by: date | None
+
+    @property
+    def phrase(self) -> str:
+        """E.g. "1 item shipped, 2 ready to ship, 1 waiting"."""
+        parts = [
+            (self.shipped, "shipped"),
+            (self.ready, "ready to ship"),
+            (self.waiting, "waiting"),
+        ]
+        if not (self.ready or self.waiting):
+            parts.append((self.cancelled, "cancelled"))
+        shown = [(units, what) for units, what in parts if units]
+        if not shown:
+            return ""
+        (units, what), rest = shown[0], shown[1:]
+        first = f"{units} {'item' if units == 1 else 'items'} {what}"
+        return ", ".join([first, *(f"{units} {what}" for units, what in rest)])
+
+
+def progress_of(order: Order) -> Progress:
+    waiting_lines = [line for line in order.lines if line.waiting]
+    promises = [line.promised_on for line in waiting_lines]
+    return Progress(
+        shipped=sum(line.shipped for line in order.lines),
+        ready=sum(line.allocated for line in order.lines),
+        waiting=sum(line.waiting for line in waiting_lines),
+        cancelled=sum(line.cancelled for line in order.lines),
+        expected_by=max(promises) if promises and None not in promises else None,
+    )
+
+
+@dataclass(frozen=True)
+class SubstituteOffer:
+    product: Product
+    unit_price_cents: int  # what the customer pays: the lower of the two prices
+
+
+def substitute_offers(line: OrderLine) -> list[SubstituteOffer]:
+    return [
+        SubstituteOffer(product, min(line.unit_price_cents, product.price_cents))
+        for product in queries.in_stock_substitutes(line.product, line.waiting)
+    ]
+
+
+def status_context(
+    order: Order, problem: str | None = None, invalid_line: OrderLine | None = None
+) -> dict:
+    """Everything the status fragment shows; read with the order's version first."""
+    waiting_lines = [line for line in order.lines if line.waiting]
+    return {
+        "order": order,
+        "progress": progress_of(order),
+        "positions": queries.queue_positions(order) if waiting_lines else {},
+        "offers": {line.id: substitute_offers(line) for line in waiting_lines},
+        "problem": problem,
+        "invalid_line_id": invalid_line.id if invalid_line else None,
+    }

@@ -173,6 +173,7 @@ def test_choices_at_checkout_drop_the_waiting_units(client, backordered):
     ("name", "", "Enter your name."),
     ("postcode", "<script>", "Use letters, digits, spaces and hyphens only."),
     ("country", "ZZ", "Not a valid choice"),
+    ("country", "", "Choose the country."),
 ])
 def test_form_errors_show_next_to_the_field_and_place_nothing(client, backordered, field,
                                                               value, message):

