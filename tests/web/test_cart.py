@@ -11,8 +11,13 @@ from storefront.services.orders import Contact, Item, place_order, ship_order
 from tests.conftest import days
 
 ADDRESS = {
-    "name": "Ada Shopper", "email": "ada@example.com", "address_line1": "1 Main St",
-    "address_line2": "", "city": "Springfield", "postcode": "12345", "country": "US",
+    "name": "Ada Shopper",
+    "email": "ada@example.com",
+    "address_line1": "1 Main St",
+    "address_line2": "",
+    "city": "Springfield",
+    "postcode": "12345",
+    "country": "US",
 }
 
 
@@ -36,8 +41,9 @@ def orders_count() -> int:
 def backordered(make_product):
     from storefront.services.stock import schedule_shipment
 
-    product = make_product(name="Grinder", slug="grinder", on_hand=1, price_cents=10000,
-                           backorder_discount_pct=10)
+    product = make_product(
+        name="Grinder", slug="grinder", on_hand=1, price_cents=10000, backorder_discount_pct=10
+    )
     schedule_shipment(product.id, 5, days(8))
     return product
 
@@ -49,7 +55,7 @@ def test_cart_line_says_what_ships_now_and_what_waits(client, backordered):
     assert "<strong>2</strong> on backorder" in html
     assert f'<time datetime="{days(10).isoformat()}">' in html
     assert "10% off the 2 backordered units" in html
-    # 3 × $100 − 10% of 2 × $100 + $4.95 shipping
+    # 3 * $100 - 10% of 2 * $100 + $4.95 shipping
     assert "$284.95" in html
 
 
@@ -80,32 +86,41 @@ def test_unknown_product_cannot_be_added(client):
 
 def test_update_with_htmx_returns_the_cart_fragment(client, backordered):
     add(client, backordered, 1)
-    response = client.post("/cart/update", data={"product_id": backordered.id, "quantity": 4},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        "/cart/update",
+        data={"product_id": backordered.id, "quantity": 4},
+        headers={"HX-Request": "true"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="cart"')
     assert "<strong>3</strong> on backorder" in html
-    bad = client.post("/cart/update", data={"product_id": backordered.id, "quantity": "x"},
-                      headers={"HX-Request": "true"})
+    bad = client.post(
+        "/cart/update",
+        data={"product_id": backordered.id, "quantity": "x"},
+        headers={"HX-Request": "true"},
+    )
     assert bad.status_code == 400 and 'id="quantity-' in bad.get_data(as_text=True)
 
 
 def test_remove_a_line_without_javascript(client, backordered):
     add(client, backordered, 1)
-    response = client.post("/cart/update", data={"product_id": backordered.id, "quantity": 0},
-                           follow_redirects=True)
+    response = client.post(
+        "/cart/update", data={"product_id": backordered.id, "quantity": 0}, follow_redirects=True
+    )
     assert "Removed from your cart." in response.get_data(as_text=True)
     assert "Your cart is empty" in response.get_data(as_text=True)
 
 
 def test_choosing_a_substitute_prices_it_at_the_lower_price(client, make_product):
     cheap = make_product(name="Cheap Scale", on_hand=9, price_cents=4000)
-    product = make_product(name="Grinder", slug="grinder", on_hand=0, price_cents=9000,
-                           substitutes=[cheap])
+    product = make_product(
+        name="Grinder", slug="grinder", on_hand=0, price_cents=9000, substitutes=[cheap]
+    )
     add(client, product, 2)
-    client.post("/cart/update", data={"product_id": product.id, "quantity": 2,
-                                      "choice": f"sub:{cheap.id}"})
+    client.post(
+        "/cart/update", data={"product_id": product.id, "quantity": 2, "choice": f"sub:{cheap.id}"}
+    )
     html = client.get("/cart").get_data(as_text=True)
     assert "× Cheap Scale instead, ships now at $40.00 each" in html
     assert "$84.95" in html
@@ -115,8 +130,10 @@ def test_tampered_substitute_is_refused(client, make_product):
     stranger = make_product(on_hand=9)
     product = make_product(slug="grinder", on_hand=0)
     add(client, product, 1)
-    response = client.post("/cart/update", data={"product_id": product.id, "quantity": 1,
-                                                  "choice": f"sub:{stranger.id}"})
+    response = client.post(
+        "/cart/update",
+        data={"product_id": product.id, "quantity": 1, "choice": f"sub:{stranger.id}"},
+    )
     assert response.status_code == 400
     assert "That substitute is not available" in response.get_data(as_text=True)
 
@@ -147,8 +164,9 @@ def test_a_purchase_between_cart_and_checkout_is_detected(client, backordered):
     add(client, backordered, 2)
     form = checkout_form(client)
     # Someone else buys the last unit on hand.
-    place_order(Contact("other@example.com", "O", "2 St", "T", "1", "US"),
-                [Item(backordered.id, 1)])
+    place_order(
+        Contact("other@example.com", "O", "2 St", "T", "1", "US"), [Item(backordered.id, 1)]
+    )
     response = client.post("/checkout", data=form)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
@@ -168,15 +186,19 @@ def test_choices_at_checkout_drop_the_waiting_units(client, backordered):
     assert (line.quantity, line.waiting) == (1, 0)
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("email", "not-an-email", "Enter an email address like name@example.com."),
-    ("name", "", "Enter your name."),
-    ("postcode", "<script>", "Use letters, digits, spaces and hyphens only."),
-    ("country", "ZZ", "Not a valid choice"),
-    ("country", "", "Choose the country."),
-])
-def test_form_errors_show_next_to_the_field_and_place_nothing(client, backordered, field,
-                                                              value, message):
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("email", "not-an-email", "Enter an email address like name@example.com."),
+        ("name", "", "Enter your name."),
+        ("postcode", "<script>", "Use letters, digits, spaces and hyphens only."),
+        ("country", "ZZ", "Not a valid choice"),
+        ("country", "", "Choose the country."),
+    ],
+)
+def test_form_errors_show_next_to_the_field_and_place_nothing(
+    client, backordered, field, value, message
+):
     add(client, backordered, 1)
     response = client.post("/checkout", data={**checkout_form(client), field: value})
     assert response.status_code == 400
@@ -197,8 +219,9 @@ def test_returning_customers_only(app, client, backordered):
     assert response.status_code == 400
     assert "open to returning customers only" in response.get_data(as_text=True)
     assert orders_count() == 0
-    first = place_order(Contact("ada@example.com", "A", "1", "T", "1", "US"), [Item(
-        backordered.id, 1)])
+    first = place_order(
+        Contact("ada@example.com", "A", "1", "T", "1", "US"), [Item(backordered.id, 1)]
+    )
     ship_order(first.id)
     assert client.post("/checkout", data=checkout_form(client)).status_code == 303
 

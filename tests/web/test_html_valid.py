@@ -65,7 +65,7 @@ def demo(app, client):
     PAGES_WITH_ORDERS.update(
         {
             "tracking": (f"/orders/{token}", 200),
-                "confirmation": (f"/checkout/confirmation/{token}", 200),
+            "confirmation": (f"/checkout/confirmation/{token}", 200),
         }
     )
 
