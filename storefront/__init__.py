@@ -18,6 +18,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .config import load_config
 
     load_config(app, test_config)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind N proxies, the client (for rate limits) and https come from their headers.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .database import configure_engine

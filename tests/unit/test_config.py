@@ -37,3 +37,31 @@ def test_environment_overrides_code_defaults(monkeypatch, tmp_path):
     assert app.config["HANDLING_DAYS"] == 5
     assert app.config["SECRET_KEY"] == "from-env"
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.sqlite3")
+
+
+def test_behind_a_trusted_proxy_the_client_address_comes_from_it(tmp_path):
+    from flask import request
+
+    from storefront import create_app
+
+    def client_address(proxies: int) -> str:
+        app = create_app(
+            {
+                "SECRET_KEY": "x",
+                "TRUSTED_PROXIES": proxies,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite3",
+            }
+        )
+        app.add_url_rule("/whoami", "whoami", lambda: request.remote_addr)
+        return (
+            app.test_client()
+            .get(
+                "/whoami",
+                headers={"X-Forwarded-For": "203.0.113.7"},
+                environ_base={"REMOTE_ADDR": "10.0.0.2"},
+            )
+            .get_data(as_text=True)
+        )
+
+    assert client_address(0) == "10.0.0.2"
+    assert client_address(1) == "203.0.113.7"
