@@ -30,8 +30,9 @@ def line_subtotal(line: PricedLine) -> int:
 
 
 def line_discount(line: PricedLine) -> int:
-    """The waiting incentive: a percentage off the units that were backordered."""
-    return line.backordered_units * line.unit_price_cents * line.backorder_discount_pct // 100
+    """The waiting incentive: a percentage off the backordered units still being bought."""
+    units = min(line.backordered_units, line.quantity - line.cancelled)
+    return units * line.unit_price_cents * line.backorder_discount_pct // 100
 
 
 def order_totals(lines: Iterable[PricedLine], shipping_cents: int) -> Totals:

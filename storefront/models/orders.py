@@ -123,14 +123,6 @@ class OrderLine(db.Model):
     def is_final(self) -> bool:
         return self.allocated == 0 and self.waiting == 0
 
-    @property
-    def discount_cents(self) -> int:
-        return self.backordered_units * self.unit_price_cents * self.backorder_discount_pct // 100
-
-    @property
-    def subtotal_cents(self) -> int:
-        return self.quantity * self.unit_price_cents
-
 
 class OrderEvent(db.Model):
     """One entry of an order's timeline, written in the same transaction as the change."""

@@ -70,13 +70,6 @@ class CartLine:
             return f"{self.product.name} is sold out and cannot be ordered right now."
         return f"Only {self.offer.max_quantity} of {self.product.name} can be ordered right now."
 
-    @property
-    def discount_cents(self) -> int:
-        return sum(
-            units.backordered_units * units.unit_price_cents * units.backorder_discount_pct // 100
-            for units in self.priced()
-        )
-
     def priced(self) -> list[PricedUnits]:
         offer, product = self.offer, self.product
         if not offer.accepted:

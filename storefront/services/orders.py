@@ -250,15 +250,48 @@ def _take_substitute(session, order, product, products, stocks, item, units, pro
     if stocks[substitute.id].stock.on_hand < units:
         problems[product.id] = f"{substitute.name} no longer has {units} in stock."
         return
-    line = _add_line(session, order, substitute, stocks[substitute.id], units, timeline)
-    line.unit_price_cents = min(product.price_cents, substitute.price_cents)
-    line.substitute_for_product_id = product.id
-    timeline.add(
-        order.id,
-        EventKind.SUBSTITUTED,
-        f"{units} × {substitute.name} instead of waiting for {product.name}.",
-        line_id=line.id,
+    _add_substitute_line(
+        session,
+        order,
+        product,
+        substitute,
+        stocks[substitute.id],
+        units,
+        timeline,
+        price_cents=product.price_cents,
+        message=f"{units} × {substitute.name} instead of waiting for {product.name}.",
     )
+
+
+def _add_substitute_line(
+    session,
+    order,
+    product,
+    substitute,
+    loaded,
+    units,
+    timeline,
+    *,
+    price_cents: int,
+    message: str,
+    replaces: OrderLine | None = None,
+):
+    """Units of `substitute` that ship now instead of waiting for `product`, at the lower price."""
+    line = _add_line(session, order, substitute, loaded, units, timeline)
+    line.unit_price_cents = min(price_cents, substitute.price_cents)
+    line.substitute_for_product_id = product.id
+    line.substitute_for_line_id = replaces.id if replaces else None
+    timeline.add(order.id, EventKind.SUBSTITUTED, message, line_id=line.id)
+    return line
+
+
+def _stop_waiting(line: OrderLine, units: int) -> None:
+    """Units leave the line's wait (cancelled or switched): no longer charged or discounted."""
+    line.waiting -= units
+    line.cancelled += units
+    line.backordered_units = max(0, line.backordered_units - units)
+    if line.waiting == 0:
+        line.promised_on = None
 
 
 def _is_substitute(session, product_id: int, substitute_id: int) -> bool:
@@ -301,13 +334,9 @@ def cancel_units(
             )
         loaded = load_stock(session, product)
         released = engine.release(loaded.stock, line.id, waiting=waiting, allocated=allocated)
-        line.waiting -= waiting
+        _stop_waiting(line, waiting)
         line.allocated -= allocated
-        line.cancelled += waiting + allocated
-        # The waiting incentive applied to units that waited; cancelled ones are not charged.
-        line.backordered_units = max(0, line.backordered_units - waiting)
-        if line.waiting == 0:
-            line.promised_on = None
+        line.cancelled += allocated
         session.flush()
         timeline = Timeline()
         timeline.add(
@@ -344,21 +373,19 @@ def substitute_units(
         sub_loaded = load_stock(session, substitute)
         if sub_loaded.stock.on_hand < units:
             raise InvalidRequest(f"{substitute.name} has only {substitute.on_hand} in stock now.")
-        line.waiting -= units
-        line.cancelled += units
-        line.backordered_units = max(0, line.backordered_units - units)
-        if line.waiting == 0:
-            line.promised_on = None
+        _stop_waiting(line, units)
         timeline = Timeline()
-        new_line = _add_line(session, line.order, substitute, sub_loaded, units, timeline)
-        new_line.unit_price_cents = min(line.unit_price_cents, substitute.price_cents)
-        new_line.substitute_for_line_id = line.id
-        new_line.substitute_for_product_id = product.id
-        timeline.add(
-            line.order_id,
-            EventKind.SUBSTITUTED,
-            f"{units} × {product.name} switched to {substitute.name}, which ships now.",
-            line_id=new_line.id,
+        new_line = _add_substitute_line(
+            session,
+            line.order,
+            product,
+            substitute,
+            sub_loaded,
+            units,
+            timeline,
+            price_cents=line.unit_price_cents,
+            replaces=line,
+            message=f"{units} × {product.name} switched to {substitute.name}, which ships now.",
         )
         _apply_release(session, loaded, released, timeline)
         refresh_product(product, released.stock)

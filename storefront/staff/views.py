@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db, limiter
-from ..models import StaffUser
+from ..models import Product, StaffUser
 from ..services import ServiceError
 from ..services.stock import preview_receipt, receive_stock, schedule_shipment
 from . import bp
@@ -49,61 +49,55 @@ def logout():
     return redirect(url_for("staff.login"))
 
 
-def _forms():
-    rows = restock_rows()
+def _restock_forms() -> tuple[ReceiveForm, ScheduleForm]:
     products = [
-        SelectChoice(row.product.id, f"{row.product.name} ({row.product.sku})") for row in rows
+        SelectChoice(p.id, f"{p.name} ({p.sku})")
+        for p in db.session.scalars(select(Product).order_by(Product.name))
     ]
-    shipments = scheduled_shipments()
     receive = ReceiveForm(prefix="receive")
     receive.product_id.choices = products
-    receive.shipment_id.choices = [(0, "None: unplanned delivery")] + [
-        (
+    receive.shipment_id.choices = [SelectChoice(0, "None: unplanned delivery")] + [
+        SelectChoice(
             s.id,
             f"{s.product.sku}: {s.quantity} expected {s.expected_on.isoformat()}"
             + (f" ({s.reference})" if s.reference else ""),
         )
-        for s in shipments
+        for s in scheduled_shipments()
     ]
     schedule = ScheduleForm(prefix="schedule")
     schedule.product_id.choices = products
-    return rows, shipments, receive, schedule
+    return receive, schedule
+
+
+def _restock_page(receive, schedule, *, preview=None, status=200):
+    page = render_template(
+        "staff/restock.html",
+        rows=restock_rows(),
+        shipments=scheduled_shipments(),
+        receive=receive,
+        schedule=schedule,
+        preview=preview,
+    )
+    return page, status
 
 
 @bp.get("/restock")
 @login_required
 def restock():
-    rows, shipments, receive, schedule = _forms()
-    return render_template(
-        "staff/restock.html",
-        rows=rows,
-        shipments=shipments,
-        receive=receive,
-        schedule=schedule,
-        preview=None,
-    )
+    return _restock_page(*_restock_forms())
 
 
 @bp.post("/restock/receive")
 @login_required
 def receive():
-    rows, shipments, receive, schedule = _forms()
+    receive, schedule = _restock_forms()
     if receive.validate_on_submit():
         shipment_id = receive.shipment_id.data or None
+        args = (receive.product_id.data, receive.quantity.data, shipment_id)
         try:
             if "preview" in request.form:
-                preview = preview_receipt(
-                    receive.product_id.data, receive.quantity.data, shipment_id
-                )
-                return render_template(
-                    "staff/restock.html",
-                    rows=rows,
-                    shipments=shipments,
-                    receive=receive,
-                    schedule=schedule,
-                    preview=preview,
-                )
-            result = receive_stock(receive.product_id.data, receive.quantity.data, shipment_id)
+                return _restock_page(receive, schedule, preview=preview_receipt(*args))
+            result = receive_stock(*args)
         except ServiceError as error:
             receive.quantity.errors.append(str(error))
         else:
@@ -113,20 +107,13 @@ def receive():
                 "success",
             )
             return redirect(url_for("staff.restock"))
-    return render_template(
-        "staff/restock.html",
-        rows=rows,
-        shipments=shipments,
-        receive=receive,
-        schedule=schedule,
-        preview=None,
-    ), 400
+    return _restock_page(receive, schedule, status=400)
 
 
 @bp.post("/restock/schedule")
 @login_required
 def schedule():
-    rows, shipments, receive, schedule = _forms()
+    receive, schedule = _restock_forms()
     if schedule.validate_on_submit():
         try:
             shipment = schedule_shipment(
@@ -144,14 +131,7 @@ def schedule():
                 "success",
             )
             return redirect(url_for("staff.restock"))
-    return render_template(
-        "staff/restock.html",
-        rows=rows,
-        shipments=shipments,
-        receive=receive,
-        schedule=schedule,
-        preview=None,
-    ), 400
+    return _restock_page(receive, schedule, status=400)
 
 
 @bp.after_request

@@ -255,3 +255,13 @@ def test_bad_quantities_are_refused(make_product):
         receive_stock(product.id, 0)
     with pytest.raises(NotFound):
         receive_stock(product.id + 99, 1)
+
+
+def test_cancelled_units_that_had_waited_lose_their_discount(make_product):
+    product = make_product(on_hand=0, price_cents=1000, backorder_discount_pct=10)
+    order = order_for(product, 2)
+    receive_stock(product.id, 2)  # both waited, both now reserved
+    cancel_units(line_of(order).id, allocated=1, by="shop")
+    db.session.expire_all()
+    stored = db.session.get(Order, order.id)
+    assert (stored.subtotal_cents, stored.discount_cents) == (1000, 100)
