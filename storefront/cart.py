@@ -29,7 +29,13 @@ from .services.checkout import (
     changed_since,
     review_cart,
 )
-from .services.orders import Contact, OrderRefused, StockChanged, place_order
+from .services.orders import (
+    Contact,
+    OrderRefused,
+    StockChanged,
+    order_for_checkout_key,
+    place_order,
+)
 
 bp = Blueprint("cart", __name__)
 
@@ -156,46 +162,39 @@ def _serializer() -> URLSafeSerializer:
 @bp.route("/checkout", methods=["GET", "POST"])
 def checkout():
     form = CheckoutForm()
-    if request.method == "POST" and form.checkout_key.data:
-        placed = db.session.scalar(
-            select(Order).where(Order.checkout_key == form.checkout_key.data)
-        )
-        if placed is not None:  # a double click, a reload or a repeated post
-            return redirect(url_for("cart.confirmation", token=placed.token), 303)
+    key = form.checkout_key.data if request.method == "POST" else None
+    placed = _placed_with(key)
+    if placed is not None:  # a double click, a reload or a repeated post
+        return placed
     entries = cart_entries()
     if not entries:
         flash("Your cart is empty.", "info")
         return redirect(url_for("cart.view"))
-    if request.method == "POST":
-        entries = [
-            CartEntry(
-                e.product_id, e.quantity, request.form.get(f"choice-{e.product_id}", e.choice)
-            )
-            for e in entries
-        ]
-    review = review_cart(entries)
     if request.method == "GET":
-        return _checkout_page(form, review)
+        return _checkout_page(form, review_cart(entries))
 
+    asked = {e.product_id: request.form.get(f"choice-{e.product_id}", e.choice) for e in entries}
+    review = review_cart(
+        [CartEntry(e.product_id, e.quantity, asked[e.product_id]) for e in entries]
+    )
     bad_choices = {
         line.product.id: "That choice is not available for this item."
-        for line, entry in zip(review.lines, entries, strict=False)
-        if line.choice != entry.choice
+        for line in review.lines
+        if line.choice != asked[line.product.id]
     }
-    save_cart([CartEntry(line.product.id, line.quantity, line.choice) for line in review.lines])
     if "refresh" in request.form and not bad_choices:
-        return _checkout_page(form, review)
+        return _checkout_page(form, review, key=key)
     if bad_choices or not form.validate_on_submit():
-        return _checkout_page(form, review, problems=bad_choices, status=400)
+        return _checkout_page(form, review, key=key, problems=bad_choices, status=400)
     try:
         seen = _serializer().loads(form.snapshot.data)
     except BadSignature:
         seen = {}
     changed = changed_since(review, seen)
     if changed:
-        return _checkout_page(form, review, changed=changed, status=409)
+        return _checkout_page(form, review, key=key, changed=changed, status=409)
     if not review.can_check_out:
-        return _checkout_page(form, review, status=400)
+        return _checkout_page(form, review, key=key, status=400)
     contact = Contact(
         email=form.email.data,
         name=form.name.data,
@@ -206,22 +205,38 @@ def checkout():
         country=form.country.data,
     )
     try:
-        order = place_order(contact, review.items, checkout_key=form.checkout_key.data)
+        order = place_order(contact, review.items, checkout_key=key)
     except StockChanged as change:
+        review = review_cart(cart_entries())
         return _checkout_page(
             form,
-            review_cart(entries),
+            review,
+            key=key,
             changed=set(change.problems),
             problems=change.problems,
             status=409,
         )
     except OrderRefused as refused:
-        return _checkout_page(form, review, problems=refused.problems, status=400)
+        return _checkout_page(form, review, key=key, problems=refused.problems, status=400)
     session.pop("cart", None)
     return redirect(url_for("cart.confirmation", token=order.token), 303)
 
 
-def _checkout_page(form, review, *, changed=frozenset(), problems=None, status=200):
+def _placed_with(key: str | None):
+    order = order_for_checkout_key(key) if key else None
+    if order is None:
+        return None
+    session.pop("cart", None)
+    return redirect(url_for("cart.confirmation", token=order.token), 303)
+
+
+def _checkout_page(form, review, *, key=None, changed=frozenset(), problems=None, status=200):
+    # A concurrent click with the same key may have placed the order while this request
+    # found the stock changed (by that very order): show the order, not a failure.
+    placed = _placed_with(key)
+    if placed is not None:
+        return placed
+    save_cart([CartEntry(line.product.id, line.quantity, line.choice) for line in review.lines])
     # Each showing of the form gets a fresh one-time key and the snapshot of what it shows.
     form.checkout_key.data = secrets.token_urlsafe(24)
     form.snapshot.data = _serializer().dumps(review.snapshot())

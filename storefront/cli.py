@@ -13,14 +13,22 @@ from . import demo
 from .extensions import db
 from .models import StaffUser
 from .services import ServiceError, catalog_import
-from .services.stock import product_id_for_sku, receive_stock
+from .services.stock import product_id_for_sku, receive_stock, refresh_all_promises
 
 # Files longer than this show a progress bar while they are read.
 PROGRESS_FROM_LINES = 1_000
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, create_staff, seed_demo, receive, import_catalog, import_inbound):
+    for command in (
+        init_db,
+        create_staff,
+        seed_demo,
+        receive,
+        refresh_promises,
+        import_catalog,
+        import_inbound,
+    ):
         app.cli.add_command(command)
 
 
@@ -83,6 +91,13 @@ def receive(sku: str, quantity: int) -> None:
         f"Received {result.received} × {result.product_sku}: {len(result.filled)} order(s) "
         f"filled, {result.to_on_hand} to stock on hand, {result.dates_changed} date(s) moved."
     )
+
+
+@click.command("refresh-promises")
+def refresh_promises() -> None:
+    """Re-date waiting orders against today; run daily (a shipment running late moves dates)."""
+    count = refresh_all_promises()
+    click.echo(f"Checked the promise dates of {count} product(s).")
 
 
 @click.command("import-catalog")

@@ -48,3 +48,8 @@ def shipping_fee(flat_fee_cents: int, lines: Iterable[PricedLine]) -> int:
     """The flat fee, waived when a backordered line carries the free-shipping incentive."""
     free = any(line.backorder_free_shipping and line.backordered_units for line in lines)
     return 0 if free else flat_fee_cents
+
+
+def substitute_unit_price(original_cents: int, substitute_cents: int) -> int:
+    """Taking an in-stock substitute instead of waiting never costs more."""
+    return min(original_cents, substitute_cents)

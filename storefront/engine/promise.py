@@ -67,7 +67,7 @@ def promise_dates(stock: Stock) -> dict[int, date | None]:
     last_units = accumulate(line.waiting for line in stock.queue)
     covering_dates = _covering_dates(last_units, stock.shipments)
     return {
-        line.line_id: _plus_handling(expected_on, stock.handling_days)
+        line.line_id: _plus_handling(expected_on, stock)
         for line, expected_on in zip(stock.queue, covering_dates, strict=True)
     }
 
@@ -137,8 +137,14 @@ def _covering_dates(
         yield covering.expected_on if covering is not None and covered >= position else None
 
 
-def _plus_handling(expected_on: date | None, handling_days: int) -> date | None:
-    return None if expected_on is None else expected_on + timedelta(days=handling_days)
+def _plus_handling(expected_on: date | None, stock: Stock) -> date | None:
+    if expected_on is None:
+        return None
+    # A shipment that is overdue but still expected can arrive today at the earliest:
+    # never promise a date that has already passed.
+    if stock.today is not None and expected_on < stock.today:
+        expected_on = stock.today
+    return expected_on + timedelta(days=stock.handling_days)
 
 
 def _new_order_promise(stock: Stock, waiting: int) -> date | None:
@@ -146,7 +152,7 @@ def _new_order_promise(stock: Stock, waiting: int) -> date | None:
         return None
     last_unit = stock.waiting_units + waiting
     expected_on = next(_covering_dates([last_unit], stock.shipments))
-    return _plus_handling(expected_on, stock.handling_days)
+    return _plus_handling(expected_on, stock)
 
 
 def _room_to_wait(stock: Stock) -> int | None:

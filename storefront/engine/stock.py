@@ -51,6 +51,7 @@ class Stock:
     shipments: tuple[ScheduledShipment, ...] = ()  # any order
     handling_days: int = 2
     policy: BackorderPolicy = BackorderPolicy()
+    today: date | None = None  # when given, overdue shipments count as arriving today
 
     def __post_init__(self) -> None:
         if self.on_hand < 0:

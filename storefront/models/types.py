@@ -1,6 +1,6 @@
 """Column types shared by the models: instants are stored and returned in UTC."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -8,6 +8,11 @@ from sqlalchemy.types import TypeDecorator
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def today() -> date:
+    """The shop's calendar day (UTC), against which overdue shipments are judged."""
+    return utcnow().date()
 
 
 class UTCDateTime(TypeDecorator):

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from .. import engine
 from ..extensions import db
 from ..models import InboundShipment, Product, ShipmentStatus, Substitute
-from ..pricing import Totals, order_totals, shipping_fee
+from ..pricing import Totals, order_totals, shipping_fee, substitute_unit_price
 from ..queries import new_order_stock
-from .orders import Expectation, Item
+from .orders import Expectation, Item, expectation
 
 WAIT, DROP = "wait", "drop"
 MAX_CART_LINES = 50
@@ -86,18 +86,28 @@ class CartLine:
                 offer.waiting,
             )
         if offer.waiting and self.substitute is not None:
-            units.append(
-                PricedUnits(offer.waiting, min(product.price_cents, self.substitute.price_cents))
-            )
+            price = substitute_unit_price(product.price_cents, self.substitute.price_cents)
+            units.append(PricedUnits(offer.waiting, price))
         return [u for u in units if u.quantity]
 
     def expectation(self) -> Expectation:
-        return Expectation(
-            self.offer.ships_now,
-            self.offer.waiting,
-            self.offer.promised_on,
-            self.product.price_cents,
-        )
+        return expectation(self.product, self.offer, self.substitute, waits=self.waits)
+
+    def shown(self) -> list:
+        offer, product = self.offer, self.product
+        return [
+            self.quantity,
+            offer.ships_now,
+            offer.waiting,
+            offer.promised_on.isoformat() if offer.promised_on else None,
+            product.price_cents,
+            product.backorder_discount_pct if offer.waiting else 0,
+            product.backorder_free_shipping if offer.waiting else False,
+            [
+                [s.id, substitute_unit_price(product.price_cents, s.price_cents)]
+                for s in self.substitutes
+            ],
+        ]
 
     def item(self) -> Item:
         return Item(
@@ -127,19 +137,9 @@ class CartReview:
         return [line.item() for line in self.lines]
 
     def snapshot(self) -> dict[str, list]:
-        """What the shopper is shown, to compare with what is true when they place the order."""
-        return {
-            str(line.product.id): [line.quantity, *_seen(line.expectation())] for line in self.lines
-        }
-
-
-def _seen(expected: Expectation) -> list:
-    return [
-        expected.ships_now,
-        expected.waiting,
-        expected.promised_on.isoformat() if expected.promised_on else None,
-        expected.unit_price_cents,
-    ]
+        """What the page showed per product, whatever the shopper then chooses: the split,
+        the date, the price, the incentive for waiting and each substitute's price."""
+        return {str(line.product.id): line.shown() for line in self.lines}
 
 
 def changed_since(review: CartReview, snapshot: dict) -> set[int]:
@@ -149,24 +149,14 @@ def changed_since(review: CartReview, snapshot: dict) -> set[int]:
 
 
 def review_cart(entries: list[CartEntry]) -> CartReview:
-    """Quote every line in a fixed number of queries, whatever the cart's size."""
+    """Quote every line in a fixed number of queries, whatever the cart's size.
+
+    Lines take stock in cart order, as placing the order will: a product in two roles (a
+    line of its own and another line's substitute) is not counted twice.
+    """
     ids = [entry.product_id for entry in entries]
     products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(ids)))}
     entries = [entry for entry in entries if entry.product_id in products]
-    shipments = defaultdict(list)
-    for row in db.session.execute(
-        select(
-            InboundShipment.product_id,
-            InboundShipment.id,
-            InboundShipment.quantity,
-            InboundShipment.expected_on,
-        ).where(
-            InboundShipment.product_id.in_(ids), InboundShipment.status == ShipmentStatus.SCHEDULED
-        )
-    ):
-        shipments[row.product_id].append(
-            engine.ScheduledShipment(row.id, row.quantity, row.expected_on)
-        )
     substitutes = defaultdict(list)
     for product_id, substitute in db.session.execute(
         select(Substitute.product_id, Product)
@@ -175,16 +165,43 @@ def review_cart(entries: list[CartEntry]) -> CartReview:
         .order_by(Substitute.rank, Product.name)
     ):
         substitutes[product_id].append(substitute)
+        products.setdefault(substitute.id, substitute)
+    shipments = defaultdict(list)
+    for row in db.session.execute(
+        select(
+            InboundShipment.product_id,
+            InboundShipment.id,
+            InboundShipment.quantity,
+            InboundShipment.expected_on,
+        ).where(
+            InboundShipment.product_id.in_(products),
+            InboundShipment.status == ShipmentStatus.SCHEDULED,
+        )
+    ):
+        shipments[row.product_id].append(
+            engine.ScheduledShipment(row.id, row.quantity, row.expected_on)
+        )
+    stocks = {pid: new_order_stock(p, shipments[pid]) for pid, p in products.items()}
 
     lines = []
-    for entry in entries:
+    for n, entry in enumerate(entries, start=1):
         product = products[entry.product_id]
-        offer = engine.quote(new_order_stock(product, shipments[product.id]), entry.quantity)
-        usable = [s for s in substitutes[product.id] if s.on_hand >= offer.waiting]
+        offer = engine.quote(stocks[product.id], entry.quantity)
+        usable = [s for s in substitutes[product.id] if stocks[s.id].on_hand >= offer.waiting]
         choice = entry.choice
         if choice != DROP and not any(f"sub:{s.id}" == choice for s in usable):
             choice = WAIT  # a substitute that ran out (or was never offered) falls back
-        lines.append(CartLine(product, entry.quantity, offer, choice, usable))
+        line = CartLine(product, entry.quantity, offer, choice, usable)
+        lines.append(line)
+        if not offer.accepted:
+            continue
+        # Take what this line will take, under placeholder line ids, before the next line.
+        taken = offer.ships_now + (offer.waiting if line.waits else 0)
+        if taken:
+            stocks[product.id] = engine.place(stocks[product.id], -n, taken).stock
+        if offer.waiting and line.substitute is not None:
+            sub = line.substitute.id
+            stocks[sub] = engine.place(stocks[sub], -n - len(entries), offer.waiting).stock
     priced = [units for line in lines for units in line.priced()]
     fee = shipping_fee(current_app.config["SHIPPING_FEE_CENTS"], priced) if priced else 0
     return CartReview(lines, order_totals(priced, fee))

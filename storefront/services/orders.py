@@ -12,7 +12,7 @@ from .. import engine
 from ..database import write_transaction
 from ..extensions import db
 from ..models import EventKind, Order, OrderLine, Product, Substitute
-from ..pricing import order_totals, shipping_fee
+from ..pricing import order_totals, shipping_fee, substitute_unit_price
 from .errors import InvalidRequest, NotFound
 from .supply import (
     Timeline,
@@ -20,6 +20,7 @@ from .supply import (
     load_stock,
     lock_products,
     refresh_product,
+    touch_queue,
     write_fills,
     write_promise_changes,
 )
@@ -47,6 +48,9 @@ class Expectation:
     waiting: int
     promised_on: date | None
     unit_price_cents: int
+    backorder_discount_pct: int = 0
+    backorder_free_shipping: bool = False
+    substitute_unit_price_cents: int | None = None  # what a chosen substitute was to cost
 
 
 @dataclass(frozen=True)
@@ -87,20 +91,20 @@ def place_order(contact: Contact, items: list[Item], checkout_key: str | None = 
     """Take what is on hand, queue the rest (if allowed), lock in prices and incentives."""
     _check_items(items)
     if checkout_key:
-        existing = _order_for_key(checkout_key)
+        existing = order_for_checkout_key(checkout_key)
         if existing is not None:
             return existing
     try:
         return _place(contact, items, checkout_key)
     except IntegrityError:
         # The same checkout was placed by a concurrent request: answer with that order.
-        existing = _order_for_key(checkout_key) if checkout_key else None
+        existing = order_for_checkout_key(checkout_key) if checkout_key else None
         if existing is None:
             raise
         return existing
 
 
-def _order_for_key(checkout_key: str) -> Order | None:
+def order_for_checkout_key(checkout_key: str) -> Order | None:
     return db.session.scalar(select(Order).where(Order.checkout_key == checkout_key))
 
 
@@ -146,31 +150,31 @@ def _place(contact: Contact, items: list[Item], checkout_key: str | None) -> Ord
         summary = []
         for item in items:
             product = products[item.product_id]
-            stocks.setdefault(product.id, load_stock(session, product))
-            loaded = stocks[product.id]
+            substitute = products.get(item.substitute_id)
+            loaded = _stock_of(session, stocks, product)
             offer = engine.quote(loaded.stock, item.quantity)
             if offer.refusal is not None:
                 problems[product.id] = _refusal_message(product, offer)
                 continue
-            if item.expected and item.expected != _expectation(product, offer):
-                changed[product.id] = (
-                    f"{product.name}: {_what_changed(item.expected, product, offer)}"
-                )
+            waits = bool(offer.waiting) and substitute is None and not item.drop_waiting
+            seen = expectation(product, offer, substitute, waits=waits)
+            if item.expected and item.expected != seen:
+                changed[product.id] = f"{product.name}: {_what_changed(item.expected, seen)}"
                 continue
             now_units, wait_units = offer.ships_now, offer.waiting
+            if wait_units and substitute:
+                _take_substitute(
+                    session, order, product, substitute, stocks, wait_units, problems, timeline
+                )
+                wait_units = 0
+            elif wait_units and item.drop_waiting:
+                wait_units = 0
             if wait_units and not may_wait:
                 problems[product.id] = (
                     f"{product.name}: only {offer.ships_now} can ship now, and backorders are "
                     "open to returning customers only."
                 )
                 continue
-            if wait_units and item.substitute_id:
-                _take_substitute(
-                    session, order, product, products, stocks, item, wait_units, problems, timeline
-                )
-                wait_units = 0
-            elif wait_units and item.drop_waiting:
-                wait_units = 0
             if now_units + wait_units == 0:
                 continue
             line = _add_line(session, order, product, loaded, now_units + wait_units, timeline)
@@ -189,16 +193,37 @@ def _place(contact: Contact, items: list[Item], checkout_key: str | None) -> Ord
         return order
 
 
-def _expectation(product: Product, offer: engine.Quote) -> Expectation:
-    return Expectation(offer.ships_now, offer.waiting, offer.promised_on, product.price_cents)
+def _stock_of(session, stocks: dict, product: Product):
+    if product.id not in stocks:
+        stocks[product.id] = load_stock(session, product)
+    return stocks[product.id]
 
 
-def _what_changed(seen: Expectation, product: Product, offer: engine.Quote) -> str:
-    if seen.unit_price_cents != product.price_cents:
+def expectation(
+    product: Product, offer: engine.Quote, substitute: Product | None = None, *, waits: bool
+) -> Expectation:
+    """What the shopper is shown for an item; the incentive counts only if units will wait."""
+    return Expectation(
+        offer.ships_now,
+        offer.waiting,
+        offer.promised_on,
+        product.price_cents,
+        product.backorder_discount_pct if waits else 0,
+        product.backorder_free_shipping if waits else False,
+        substitute_unit_price(product.price_cents, substitute.price_cents) if substitute else None,
+    )
+
+
+def _what_changed(seen: Expectation, now: Expectation) -> str:
+    if seen.unit_price_cents != now.unit_price_cents:
         return "the price has changed."
-    if seen.ships_now != offer.ships_now:
-        return f"{offer.ships_now} can ship now instead of {seen.ships_now}."
-    return "the expected ship date has changed."
+    if seen.ships_now != now.ships_now:
+        return f"{now.ships_now} can ship now instead of {seen.ships_now}."
+    if seen.promised_on != now.promised_on:
+        return "the expected ship date has changed."
+    if seen.substitute_unit_price_cents != now.substitute_unit_price_cents:
+        return "the price of the item chosen instead has changed."
+    return "the offer for waiting has changed."
 
 
 def _refusal_message(product: Product, offer) -> str:
@@ -241,13 +266,12 @@ def _add_line(session, order, product, loaded, quantity, timeline) -> OrderLine:
     return line
 
 
-def _take_substitute(session, order, product, products, stocks, item, units, problems, timeline):
-    substitute = products[item.substitute_id]
+def _take_substitute(session, order, product, substitute, stocks, units, problems, timeline):
     if not _is_substitute(session, product.id, substitute.id):
         problems[product.id] = f"{substitute.name} is not offered instead of {product.name}."
         return
-    stocks.setdefault(substitute.id, load_stock(session, substitute))
-    if stocks[substitute.id].stock.on_hand < units:
+    loaded = _stock_of(session, stocks, substitute)
+    if loaded.stock.on_hand < units:
         problems[product.id] = f"{substitute.name} no longer has {units} in stock."
         return
     _add_substitute_line(
@@ -255,7 +279,7 @@ def _take_substitute(session, order, product, products, stocks, item, units, pro
         order,
         product,
         substitute,
-        stocks[substitute.id],
+        loaded,
         units,
         timeline,
         price_cents=product.price_cents,
@@ -278,7 +302,7 @@ def _add_substitute_line(
 ):
     """Units of `substitute` that ship now instead of waiting for `product`, at the lower price."""
     line = _add_line(session, order, substitute, loaded, units, timeline)
-    line.unit_price_cents = min(price_cents, substitute.price_cents)
+    line.unit_price_cents = substitute_unit_price(price_cents, substitute.price_cents)
     line.substitute_for_product_id = product.id
     line.substitute_for_line_id = replaces.id if replaces else None
     timeline.add(order.id, EventKind.SUBSTITUTED, message, line_id=line.id)
@@ -405,6 +429,7 @@ def _apply_release(session, loaded, released, timeline) -> None:
         timeline,
         skip=[fill.line_id for fill in released.fills],
     )
+    touch_queue(session, loaded.product.id)
 
 
 def ship_order(order_id: int) -> Order:

@@ -17,6 +17,7 @@ from .supply import (
     load_stock,
     lock_products,
     refresh_product,
+    touch_queue,
     write_fills,
     write_promise_changes,
 )
@@ -106,6 +107,8 @@ def apply_receipt(
         timeline,
         skip=[fill.line_id for fill in receipt.fills],
     )
+    if receipt.fills:
+        touch_queue(session, product.id)
     refresh_product(product, receipt.stock)
     return _result(loaded, receipt)
 
@@ -188,3 +191,14 @@ def refresh_schedules(session, products) -> None:
         write_promise_changes(session, loaded, changes, timeline)
         refresh_product(product, loaded.stock)
     timeline.write(session)
+
+
+def refresh_all_promises() -> int:
+    """Re-date every waiting line and product card (run daily: overdue shipments move dates)."""
+    with write_transaction() as session:
+        ids = session.scalars(
+            select(Product.id).where((Product.waiting_units > 0) | (Product.on_hand == 0))
+        ).all()
+        if ids:
+            refresh_schedules(session, lock_products(session, ids).values())
+        return len(ids)

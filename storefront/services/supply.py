@@ -28,7 +28,7 @@ from ..models import (
     Product,
     ShipmentStatus,
 )
-from ..models.types import utcnow
+from ..models.types import today, utcnow
 from .errors import NotFound
 
 
@@ -77,6 +77,7 @@ def load_stock(session: Session, product: Product) -> LoadedStock:
         shipments=tuple(ScheduledShipment(*row) for row in shipments),
         handling_days=current_app.config["HANDLING_DAYS"],
         policy=BackorderPolicy(product.allow_backorders, product.backorder_limit),
+        today=today(),
     )
     return LoadedStock(product, stock, {row.id: row.order_id for row in queue_rows})
 
@@ -220,6 +221,20 @@ def write_promise_changes(
             promised_on=change.after,
         )
     _expire_lines(session, {c.line_id for c in changes})
+
+
+def touch_queue(session: Session, product_id: int) -> None:
+    """Everyone still waiting for the product moved in the queue ("3rd in line" is now
+    "2nd"): bump their orders' versions, in one statement, so tracking pages refresh."""
+    waiting_orders = select(OrderLine.order_id).where(
+        OrderLine.product_id == product_id, OrderLine.waiting > 0
+    )
+    session.execute(
+        update(Order)
+        .where(Order.id.in_(waiting_orders))
+        .values(version=Order.version + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _expire_lines(session: Session, line_ids: set[int]) -> None:

@@ -265,3 +265,31 @@ def test_cancelled_units_that_had_waited_lose_their_discount(make_product):
     db.session.expire_all()
     stored = db.session.get(Order, order.id)
     assert (stored.subtotal_cents, stored.discount_cents) == (1000, 100)
+
+
+def test_overdue_shipment_dates_from_today_and_the_daily_refresh_catches_up(make_product):
+    from storefront.models import InboundShipment
+    from storefront.services.stock import refresh_all_promises
+
+    product = make_product(on_hand=0)
+    db.session.add(InboundShipment(product_id=product.id, quantity=5, expected_on=days(-3)))
+    db.session.commit()
+    order = order_for(product, 2)
+    assert line_of(order).promised_on == days(2)  # not days(-1): that has passed
+    # A date stored on an earlier day goes stale; the daily refresh re-dates it.
+    line = line_of(order)
+    line.promised_on = days(-1)
+    db.session.commit()
+    assert refresh_all_promises() == 1
+    assert line_of(order).promised_on == days(2)
+    assert kinds(order)[0] is EventKind.DATE_CHANGED
+
+
+def test_orders_behind_a_cancellation_get_a_new_version_even_without_new_dates(make_product):
+    product = make_product(on_hand=0)
+    first, second = order_for(product, 1, n=1), order_for(product, 1, n=2)
+    db.session.expire_all()
+    before = db.session.get(Order, second.id).version
+    cancel_units(line_of(first).id, waiting=1)  # no shipment: no date changes, but 2nd -> 1st
+    db.session.expire_all()
+    assert db.session.get(Order, second.id).version > before

@@ -212,6 +212,60 @@ def test_prices_come_from_the_database_not_the_form(client, backordered):
     assert db.session.scalar(select(OrderLine.unit_price_cents)) == 10000
 
 
+def test_a_forged_substitute_at_checkout_is_refused(client, backordered, make_product):
+    stranger = make_product(on_hand=9, price_cents=1)
+    add(client, backordered, 3)
+    form = {**checkout_form(client), f"choice-{backordered.id}": f"sub:{stranger.id}"}
+    response = client.post("/checkout", data=form)
+    assert response.status_code == 400
+    assert "That choice is not available for this item." in response.get_data(as_text=True)
+    assert orders_count() == 0
+
+
+def test_a_forged_snapshot_counts_as_a_change_and_places_nothing(client, backordered):
+    add(client, backordered, 1)
+    response = client.post("/checkout", data={**checkout_form(client), "snapshot": "forged"})
+    assert response.status_code == 409
+    assert orders_count() == 0
+
+
+def test_an_incentive_withdrawn_after_the_cart_was_shown_is_detected(client, backordered):
+    add(client, backordered, 3)
+    form = checkout_form(client)
+    product = db.session.get(Product, backordered.id)
+    product.backorder_discount_pct = 0
+    db.session.commit()
+    response = client.post("/checkout", data=form)
+    assert response.status_code == 409
+    assert orders_count() == 0
+
+
+def test_two_lines_sharing_one_substitute_do_not_count_its_stock_twice(client, make_product):
+    press = make_product(name="Press", slug="press", on_hand=2, price_cents=3000)
+    grinder = make_product(name="Grinder", slug="grinder", on_hand=0, substitutes=[press])
+    add(client, grinder, 2)
+    client.post(
+        "/cart/update", data={"product_id": grinder.id, "quantity": 2, "choice": f"sub:{press.id}"}
+    )
+    add(client, press, 2)
+    html = client.get("/cart").get_data(as_text=True)
+    press_line = html[html.index('href="/products/press"') :]
+    assert "<strong>2</strong> on backorder" in press_line  # the grinder line took both
+    response = client.post("/checkout", data=checkout_form(client))
+    assert response.status_code == 303
+    db.session.expire_all()
+    lines = db.session.scalars(select(OrderLine).where(OrderLine.product_id == press.id)).all()
+    assert sorted((line.allocated, line.waiting) for line in lines) == [(0, 2), (2, 0)]
+
+
+def test_returning_customers_only_still_lets_new_customers_drop_the_wait(app, client, backordered):
+    app.config["BACKORDERS_RETURNING_CUSTOMERS_ONLY"] = True
+    add(client, backordered, 3)
+    form = {**checkout_form(client), f"choice-{backordered.id}": "drop"}
+    assert client.post("/checkout", data=form).status_code == 303
+    assert db.session.scalar(select(OrderLine.quantity)) == 1
+
+
 def test_returning_customers_only(app, client, backordered):
     app.config["BACKORDERS_RETURNING_CUSTOMERS_ONLY"] = True
     add(client, backordered, 3)
