@@ -4,7 +4,7 @@ import enum
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, Date, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -42,10 +42,11 @@ class Order(db.Model):
     city: Mapped[str] = mapped_column(String(100))
     postcode: Mapped[str] = mapped_column(String(20))
     country: Mapped[str] = mapped_column(String(2))
-    subtotal_cents: Mapped[int] = mapped_column(default=0)
-    discount_cents: Mapped[int] = mapped_column(default=0)
-    shipping_cents: Mapped[int] = mapped_column(default=0)
-    total_cents: Mapped[int] = mapped_column(default=0)
+    # An order of many expensive lines outgrows a 32-bit integer of cents.
+    subtotal_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    discount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    shipping_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     # Bumped whenever anything a customer sees on the order changes (the tracking poll's key).
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
