@@ -1,6 +1,6 @@
 """The shop's tables, as typed SQLAlchemy models grouped by area."""
 
-from .catalog import InboundShipment, Product, ShipmentStatus, Substitute
+from .catalog import InboundShipment, Product, ShipmentStatus, StockReceipt, Substitute
 from .orders import EventKind, Order, OrderEvent, OrderLine
 from .staff import StaffUser
 
@@ -13,5 +13,6 @@ __all__ = [
     "Product",
     "ShipmentStatus",
     "StaffUser",
+    "StockReceipt",
     "Substitute",
 ]

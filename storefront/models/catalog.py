@@ -108,3 +108,27 @@ class InboundShipment(db.Model):
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     product: Mapped[Product] = relationship(back_populates="shipments")
+
+
+class StockReceipt(db.Model):
+    """A delivery recorded by staff: what came in, and a one-time key so a double submit
+    of the same form records it once."""
+
+    __tablename__ = "stock_receipts"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    shipment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_shipments.id", ondelete="SET NULL")
+    )
+    quantity: Mapped[int]
+    orders_filled: Mapped[int] = mapped_column(default=0)
+    to_on_hand: Mapped[int] = mapped_column(default=0)
+    receipt_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    received_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship()

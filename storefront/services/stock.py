@@ -5,11 +5,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from .. import engine
 from ..database import write_transaction
 from ..extensions import db
-from ..models import InboundShipment, Order, Product, ShipmentStatus
+from ..models import InboundShipment, Order, Product, ShipmentStatus, StockReceipt
 from ..models.types import utcnow
 from .errors import InvalidRequest, NotFound
 from .supply import (
@@ -75,15 +77,68 @@ def preview_receipt(product_id: int, quantity: int, shipment_id: int | None = No
     return _result(loaded, receipt)
 
 
-def receive_stock(product_id: int, quantity: int, shipment_id: int | None = None):
-    """Units arrived: fill the waiting lines first-come, first-served; the rest goes on hand."""
+def receive_stock(
+    product_id: int,
+    quantity: int,
+    shipment_id: int | None = None,
+    *,
+    receipt_key: str | None = None,
+    received_by_id: int | None = None,
+) -> ReceiptResult:
+    """Units arrived: fill the waiting lines first-come, first-served; the rest goes on hand.
+
+    The receipt is recorded; a `receipt_key` already recorded (the same form sent twice)
+    is refused, so the units are never counted twice.
+    """
     _check_units(quantity)
-    with write_transaction() as session:
-        product = lock_products(session, [product_id])[product_id]
-        timeline = Timeline()
-        result = apply_receipt(session, product, quantity, timeline, shipment_id)
-        timeline.write(session)
-        return result
+    try:
+        with write_transaction() as session:
+            product = lock_products(session, [product_id])[product_id]
+            # Checked under the product lock: a concurrent twin waits, then sees this one.
+            if receipt_key and _receipt_recorded(session, receipt_key):
+                raise AlreadyRecorded(ALREADY_RECORDED)
+            timeline = Timeline()
+            result = apply_receipt(session, product, quantity, timeline, shipment_id)
+            session.add(
+                StockReceipt(
+                    product_id=product_id,
+                    shipment_id=shipment_id,
+                    quantity=quantity,
+                    orders_filled=len(result.filled),
+                    to_on_hand=result.to_on_hand,
+                    receipt_key=receipt_key,
+                    received_by_id=received_by_id,
+                )
+            )
+            timeline.write(session)
+            return result
+    except IntegrityError:
+        if receipt_key and _receipt_recorded(db.session, receipt_key):
+            raise AlreadyRecorded(ALREADY_RECORDED) from None
+        raise
+
+
+ALREADY_RECORDED = "This delivery was already recorded; nothing was added a second time."
+
+
+class AlreadyRecorded(InvalidRequest):
+    pass
+
+
+def _receipt_recorded(session, receipt_key: str) -> bool:
+    found = select(StockReceipt.id).where(StockReceipt.receipt_key == receipt_key)
+    return session.scalar(found) is not None
+
+
+def recent_receipts(limit: int = 10) -> list[StockReceipt]:
+    return list(
+        db.session.scalars(
+            select(StockReceipt)
+            .options(joinedload(StockReceipt.product))
+            .order_by(StockReceipt.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def apply_receipt(

@@ -121,3 +121,27 @@ def test_a_failure_halfway_through_a_receipt_changes_nothing(app, make_product, 
     assert [(line.allocated, line.waiting) for line in lines] == [(0, 2)] * 3
     assert db.session.get(Product, product.id).on_hand == 0
     assert db.session.get(InboundShipment, shipment.id).status is ShipmentStatus.SCHEDULED
+
+
+def test_a_double_submitted_delivery_is_recorded_once_under_contention(app, make_product):
+    from storefront.services.stock import AlreadyRecorded
+
+    product_id = make_product(on_hand=0).id
+    barrier = threading.Barrier(4)
+
+    def submit(_):
+        with app.app_context():
+            barrier.wait()
+            try:
+                receive_stock(product_id, 5, receipt_key="same-form")
+                return "recorded"
+            except AlreadyRecorded:
+                return "refused"
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = sorted(pool.map(submit, range(4)))
+    assert outcomes == ["recorded", "refused", "refused", "refused"]
+    db.session.rollback()  # end the read snapshot taken before the threads wrote
+    assert db.session.get(Product, product_id).on_hand == 5

@@ -293,3 +293,17 @@ def test_orders_behind_a_cancellation_get_a_new_version_even_without_new_dates(m
     cancel_units(line_of(first).id, waiting=1)  # no shipment: no date changes, but 2nd -> 1st
     db.session.expire_all()
     assert db.session.get(Order, second.id).version > before
+
+
+def test_the_same_delivery_recorded_twice_counts_once(make_product):
+    from storefront.models import StockReceipt
+    from storefront.services.stock import AlreadyRecorded
+
+    product = make_product(on_hand=0)
+    receive_stock(product.id, 4, receipt_key="form-1")
+    with pytest.raises(AlreadyRecorded, match="already recorded"):
+        receive_stock(product.id, 4, receipt_key="form-1")
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).on_hand == 4
+    receipt = db.session.scalar(select(StockReceipt))
+    assert (receipt.quantity, receipt.to_on_hand, receipt.orders_filled) == (4, 4, 0)
