@@ -323,6 +323,8 @@ def _is_substitute(session, product_id: int, substitute_id: int) -> bool:
 
 
 def _store_totals(order: Order, shipping_cents: int) -> None:
+    """Recompute the order's money from its lines; later changes keep the shipping charged at
+    placement (a free-shipping incentive, once earned, is locked in like the discount)."""
     totals = order_totals(order.lines, shipping_cents)
     order.subtotal_cents = totals.subtotal_cents
     order.discount_cents = totals.discount_cents
