@@ -19,6 +19,7 @@ from sqlalchemy import select
 from .cart_forms import QUANTITY_MESSAGE, AddToCartForm, CheckoutForm, UpdateLineForm
 from .extensions import db
 from .models import Order, Product
+from .pricing import substitute_unit_price
 from .queries import in_stock_substitutes
 from .services.checkout import (
     DROP,
@@ -59,6 +60,9 @@ def save_cart(entries: list[CartEntry]) -> None:
 
 def _replace(entries: list[CartEntry], new: CartEntry) -> list[CartEntry]:
     return [new if e.product_id == new.product_id else e for e in entries]
+
+
+bp.add_app_template_global(substitute_unit_price)
 
 
 @bp.app_context_processor
@@ -142,14 +146,19 @@ def update():
 
 def _cart_answer(errors: dict, status: int = 200, message: str | None = None):
     """htmx gets the cart fragment to swap in place; a plain form post goes back to the cart."""
+    kind = "success" if status == 200 else "error"
     if request.headers.get("HX-Request"):
         review = review_cart(cart_entries())
-        return render_template(
-            "cart/_cart.html", review=review, errors=errors, message=message
-        ), status
+        fragment = render_template(
+            "cart/_cart.html", review=review, errors=errors, message=message, message_kind=kind
+        )
+        return fragment, status
     if status != 200:
         review = review_cart(cart_entries())
-        return render_template("cart/cart.html", review=review, errors=errors), status
+        page = render_template(
+            "cart/cart.html", review=review, errors=errors, message=message, message_kind=kind
+        )
+        return page, status
     if message:
         flash(message, "success")
     return redirect(url_for("cart.view"))

@@ -1,5 +1,7 @@
 """Blueprint for browsing: the catalog grid and the product page."""
 
+import re
+
 from flask import Blueprint, abort, current_app, render_template, request
 
 from . import queries
@@ -9,6 +11,10 @@ bp = Blueprint("catalog", __name__)
 
 MAX_SEARCH_LENGTH = 100
 MAX_QUANTITY = 999
+_QUANTITY = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²".isdigit() is true
+# Far past any real catalog. A page past the last one is shown empty, but a huge number
+# would overflow the database's offset, so beyond this there is no such page.
+MAX_PAGE = 10_000
 
 
 @bp.app_template_global()
@@ -24,8 +30,8 @@ def index():
         search=request.args.get("q", "").strip()[:MAX_SEARCH_LENGTH],
         page=request.args.get("page", 1, type=int),
     )
-    if criteria.page < 1:
-        abort(404)
+    if not 1 <= criteria.page <= MAX_PAGE:
+        abort(404, "There is no such page of the catalog.")
     page = queries.catalog_page(criteria, current_app.config["CATALOG_PAGE_SIZE"])
     return render_template(
         "catalog/index.html", page=page, criteria=criteria, categories=queries.categories()
@@ -39,7 +45,7 @@ def product(slug: str):
         abort(404, "There is no such product in the shop.")
     quantity = request.args.get("quantity", "1")
     offer, quantity_error = None, None
-    if quantity.isdigit() and 1 <= int(quantity) <= MAX_QUANTITY:
+    if _QUANTITY.fullmatch(quantity) and 1 <= int(quantity) <= MAX_QUANTITY:
         offer = queries.quote_for(item, int(quantity))
     else:
         quantity_error = f"Enter a whole number from 1 to {MAX_QUANTITY}."

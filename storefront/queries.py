@@ -1,5 +1,7 @@
 """The read side: what catalog pages show, each page in a fixed number of queries."""
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
@@ -10,6 +12,7 @@ from sqlalchemy.orm import aliased
 from . import engine
 from .extensions import db
 from .models import InboundShipment, Order, OrderLine, Product, ShipmentStatus, Substitute
+from .models.types import today
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ def new_order_stock(product: Product, shipments: list[engine.ScheduledShipment])
         shipments=tuple(shipments),
         handling_days=current_app.config["HANDLING_DAYS"],
         policy=engine.BackorderPolicy(product.allow_backorders, product.backorder_limit),
+        today=today(),
     )
 
 
@@ -116,3 +120,27 @@ def queue_positions(order: Order) -> dict[int, int]:
         .group_by(OrderLine.id)
     )
     return {line_id: position for line_id, position in db.session.execute(query)}
+
+
+def in_stock_substitutes_for(lines: Sequence[OrderLine]) -> dict[int, list[Product]]:
+    """For each waiting line, by id: its product's ranked substitutes that can ship all of
+    its waiting units now. One query for all the lines."""
+    waiting_lines = [line for line in lines if line.waiting]
+    if not waiting_lines:
+        return {}
+    query = (
+        select(Substitute.product_id, Product)
+        .join(Product, Substitute.substitute_id == Product.id)
+        .where(
+            Substitute.product_id.in_({line.product_id for line in waiting_lines}),
+            Product.on_hand >= min(line.waiting for line in waiting_lines),
+        )
+        .order_by(Substitute.rank, Product.name)
+    )
+    substitutes_of = defaultdict(list)
+    for product_id, substitute in db.session.execute(query):
+        substitutes_of[product_id].append(substitute)
+    return {
+        line.id: [p for p in substitutes_of[line.product_id] if p.on_hand >= line.waiting]
+        for line in waiting_lines
+    }

@@ -18,6 +18,7 @@ from flask import (
 from . import queries
 from .extensions import limiter
 from .models import Order, OrderLine, Product
+from .pricing import substitute_unit_price
 from .services import ServiceError
 from .services.orders import cancel_units, substitute_units
 from .tracking_forms import CancelForm, LookupForm, SubstituteForm
@@ -206,11 +207,18 @@ class SubstituteOffer:
     unit_price_cents: int  # what the customer pays: the lower of the two prices
 
 
-def substitute_offers(line: OrderLine) -> list[SubstituteOffer]:
-    return [
-        SubstituteOffer(product, min(line.unit_price_cents, product.price_cents))
-        for product in queries.in_stock_substitutes(line.product, line.waiting)
-    ]
+def substitute_offers(waiting_lines: list[OrderLine]) -> dict[int, list[SubstituteOffer]]:
+    """What each waiting line could switch to now, by line id, in one query for them all."""
+    substitutes = queries.in_stock_substitutes_for(waiting_lines)
+    return {
+        line.id: [
+            SubstituteOffer(
+                product, substitute_unit_price(line.unit_price_cents, product.price_cents)
+            )
+            for product in substitutes.get(line.id, [])
+        ]
+        for line in waiting_lines
+    }
 
 
 def status_context(
@@ -222,7 +230,7 @@ def status_context(
         "order": order,
         "progress": progress_of(order),
         "positions": queries.queue_positions(order) if waiting_lines else {},
-        "offers": {line.id: substitute_offers(line) for line in waiting_lines},
+        "offers": substitute_offers(waiting_lines),
         "problem": problem,
         "invalid_line_id": invalid_line.id if invalid_line else None,
     }

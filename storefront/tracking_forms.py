@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from .cart_forms import IdField
+
 MAX_UNITS = 999
 _ORDER_NUMBER = re.compile(r"#?\s*([0-9]{1,9})")
 
@@ -45,5 +47,5 @@ class CancelForm(FlaskForm):
 
 
 class SubstituteForm(FlaskForm):
-    substitute_id = IntegerField("Substitute", validators=[InputRequired()])
+    substitute_id = IdField("Substitute")
     units = IntegerField("Units to switch", validators=[InputRequired(), NumberRange(1, MAX_UNITS)])

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..database import write_transaction
 from ..models import InboundShipment, OrderLine, Product, ShipmentStatus, Substitute
+from ..models.types import today as shop_today
 from ..models.types import utcnow
 from .errors import InvalidRequest
 from .stock import MAX_UNITS, apply_receipt, refresh_schedules
@@ -46,6 +47,9 @@ CATEGORY_MAX = _products.category.type.length
 SLUG_MAX = _products.slug.type.length
 REFERENCE_MAX = InboundShipment.__table__.c.reference.type.length
 MAX_PRICE_CENTS = 100_000_000  # 1,000,000.00 keeps every total well inside a 32-bit integer
+# A shipment further out than this is a typo, and a date near 9999 would overflow when the
+# promise engine adds handling days to it.
+SCHEDULE_YEARS_AHEAD = 3
 
 # PostgreSQL takes at most 65,535 parameters in one statement; lock in slices below that.
 _LOCK_BATCH = 30_000
@@ -140,14 +144,18 @@ def parse_catalog(text_stream: Iterable[str]) -> list[CatalogRow]:
     return rows
 
 
-def parse_inbound(text_stream: Iterable[str]) -> list[InboundRow]:
-    """Read an inbound-shipments file; whether its skus exist is checked on import."""
+def parse_inbound(text_stream: Iterable[str], today: date | None = None) -> list[InboundRow]:
+    """Read an inbound-shipments file; whether its skus exist is checked on import.
+
+    Expected dates must fall from `today` (by default the shop's) to three years on.
+    """
+    today = today or shop_today()
     return [
         InboundRow(
             line=line,
             sku=_sku(line, cells["sku"]),
             quantity=_whole_number(line, "quantity", cells["quantity"], 1, MAX_UNITS),
-            expected_on=_iso_date(line, "expected_on", cells["expected_on"]),
+            expected_on=_expected_on(line, cells["expected_on"], today),
             reference=_text(line, "reference", cells.get("reference", ""), REFERENCE_MAX),
         )
         for line, cells in _records(text_stream, INBOUND_REQUIRED, INBOUND_OPTIONAL)
@@ -324,6 +332,26 @@ def _iso_date(line: int, column: str, value: str) -> date:
     except ValueError:
         pass
     raise CsvError(line, f"{column} must be a date like 2025-03-31, not {_shown(value)}")
+
+
+def latest_expected_on(today: date) -> date:
+    """The furthest date a shipment may be scheduled for: three years from `today`."""
+    try:
+        return today.replace(year=today.year + SCHEDULE_YEARS_AHEAD)
+    except ValueError:  # 29 February, and that year has none
+        return today.replace(year=today.year + SCHEDULE_YEARS_AHEAD, day=28)
+
+
+def _expected_on(line: int, value: str, today: date) -> date:
+    expected_on = _iso_date(line, "expected_on", value)
+    latest = latest_expected_on(today)
+    if not today <= expected_on <= latest:
+        raise CsvError(
+            line,
+            f"expected_on must be from today ({today.isoformat()}) to {latest.isoformat()}, "
+            f"not {_shown(value)}",
+        )
+    return expected_on
 
 
 def _substitutes(line: int, sku: str, value: str) -> tuple[str, ...]:

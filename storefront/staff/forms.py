@@ -1,10 +1,19 @@
 """Staff forms, validated by Flask-WTF (CSRF included)."""
 
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ..models.types import today as shop_today
+from ..services.catalog_import import latest_expected_on
 
 MAX_UNITS = 1_000_000
 
@@ -27,9 +36,15 @@ class ScheduleForm(FlaskForm):
     quantity = IntegerField(
         "Units expected", validators=[DataRequired(), NumberRange(min=1, max=MAX_UNITS)]
     )
-    expected_on = DateField("Expected on", validators=[DataRequired()])
+    # InputRequired, not DataRequired: a date that cannot be read keeps its own message.
+    expected_on = DateField("Expected on", validators=[InputRequired("Enter the expected date.")])
     reference = StringField("Reference (optional)", validators=[Optional(), Length(max=120)])
 
     def validate_expected_on(self, field):
-        if field.data and field.data < date.today():
+        if not field.data:
+            return
+        today = shop_today()
+        if field.data < today:
             raise ValidationError("The expected date cannot be in the past.")
+        if field.data > latest_expected_on(today):
+            raise ValidationError("Choose a date within the next three years.")

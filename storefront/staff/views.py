@@ -1,6 +1,6 @@
 """Staff pages: sign in and out, and restocking (demand, incoming supply, receipts)."""
 
-from urllib.parse import urlsplit
+import re
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
@@ -8,12 +8,17 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db, limiter
-from ..models import Product, StaffUser
+from ..models import InboundShipment, StaffUser
 from ..services import ServiceError
 from ..services.stock import preview_receipt, receive_stock, schedule_shipment
 from . import bp
 from .forms import LoginForm, ReceiveForm, ScheduleForm
-from .reports import restock_rows, scheduled_shipments
+from .reports import RestockRow, restock_rows, scheduled_shipments
+
+# What browsers drop from a URL before reading it (WHATWG URL standard): controls and
+# spaces around it, and tabs and newlines anywhere.
+_CONTROL_OR_SPACE = "".join(map(chr, range(0x21)))
+_TAB_OR_NEWLINE = re.compile("[\t\n\r]")
 
 # A hash to compare against when the email is unknown, so both answers take as long.
 _DUMMY = StaffUser(email="")
@@ -36,9 +41,12 @@ def login():
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not urlsplit(target).netloc and "\\" not in target:
-        return target
-    return url_for("staff.restock")
+    """`target` if it is a path on this site, else the restock page (no open redirect)."""
+    path = _TAB_OR_NEWLINE.sub("", (target or "").strip(_CONTROL_OR_SPACE))
+    # "//host" and "/\\host" (any backslash is read as a slash) name another site; a
+    # path starting with a single slash cannot carry a scheme.
+    on_this_site = path.startswith("/") and not path.startswith("//") and "\\" not in path
+    return path if on_this_site and path.isprintable() else url_for("staff.restock")
 
 
 @bp.post("/logout")
@@ -49,10 +57,13 @@ def logout():
     return redirect(url_for("staff.login"))
 
 
-def _restock_forms() -> tuple[ReceiveForm, ScheduleForm]:
+def _restock_forms(
+    rows: list[RestockRow], shipments: list[InboundShipment]
+) -> tuple[ReceiveForm, ScheduleForm]:
+    """The page's two forms, their choices taken from what the page shows anyway."""
     products = [
-        SelectChoice(p.id, f"{p.name} ({p.sku})")
-        for p in db.session.scalars(select(Product).order_by(Product.name))
+        SelectChoice(row.product.id, f"{row.product.name} ({row.product.sku})")
+        for row in sorted(rows, key=lambda row: row.product.name)
     ]
     receive = ReceiveForm(prefix="receive")
     receive.product_id.choices = products
@@ -62,18 +73,18 @@ def _restock_forms() -> tuple[ReceiveForm, ScheduleForm]:
             f"{s.product.sku}: {s.quantity} expected {s.expected_on.isoformat()}"
             + (f" ({s.reference})" if s.reference else ""),
         )
-        for s in scheduled_shipments()
+        for s in shipments
     ]
     schedule = ScheduleForm(prefix="schedule")
     schedule.product_id.choices = products
     return receive, schedule
 
 
-def _restock_page(receive, schedule, *, preview=None, status=200):
+def _restock_page(rows, shipments, receive, schedule, *, preview=None, status=200):
     page = render_template(
         "staff/restock.html",
-        rows=restock_rows(),
-        shipments=scheduled_shipments(),
+        rows=rows,
+        shipments=shipments,
         receive=receive,
         schedule=schedule,
         preview=preview,
@@ -84,22 +95,27 @@ def _restock_page(receive, schedule, *, preview=None, status=200):
 @bp.get("/restock")
 @login_required
 def restock():
-    return _restock_page(*_restock_forms())
+    rows, shipments = restock_rows(), scheduled_shipments()
+    return _restock_page(rows, shipments, *_restock_forms(rows, shipments))
 
 
 @bp.post("/restock/receive")
 @login_required
 def receive():
-    receive, schedule = _restock_forms()
+    rows, shipments = restock_rows(), scheduled_shipments()
+    receive, schedule = _restock_forms(rows, shipments)
     if receive.validate_on_submit():
         shipment_id = receive.shipment_id.data or None
         args = (receive.product_id.data, receive.quantity.data, shipment_id)
         try:
             if "preview" in request.form:
-                return _restock_page(receive, schedule, preview=preview_receipt(*args))
+                preview = preview_receipt(*args)
+                return _restock_page(rows, shipments, receive, schedule, preview=preview)
             result = receive_stock(*args)
         except ServiceError as error:
             receive.quantity.errors.append(str(error))
+            # The failed write ended the transaction they were read in: show what is now.
+            rows, shipments = restock_rows(), scheduled_shipments()
         else:
             flash(
                 f"Received {result.received} × {result.product_sku}: {len(result.filled)} "
@@ -107,13 +123,14 @@ def receive():
                 "success",
             )
             return redirect(url_for("staff.restock"))
-    return _restock_page(receive, schedule, status=400)
+    return _restock_page(rows, shipments, receive, schedule, status=400)
 
 
 @bp.post("/restock/schedule")
 @login_required
 def schedule():
-    receive, schedule = _restock_forms()
+    rows, shipments = restock_rows(), scheduled_shipments()
+    receive, schedule = _restock_forms(rows, shipments)
     if schedule.validate_on_submit():
         try:
             shipment = schedule_shipment(
@@ -124,6 +141,8 @@ def schedule():
             )
         except ServiceError as error:
             schedule.quantity.errors.append(str(error))
+            # The failed write ended the transaction they were read in: show what is now.
+            rows, shipments = restock_rows(), scheduled_shipments()
         else:
             flash(
                 f"Scheduled {shipment.quantity} units for {shipment.expected_on.isoformat()}; "
@@ -131,7 +150,7 @@ def schedule():
                 "success",
             )
             return redirect(url_for("staff.restock"))
-    return _restock_page(receive, schedule, status=400)
+    return _restock_page(rows, shipments, receive, schedule, status=400)
 
 
 @bp.after_request

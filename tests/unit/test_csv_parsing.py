@@ -1,7 +1,7 @@
 """Reading catalog and inbound CSV files: values, defaults, and errors with their line."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -28,13 +28,19 @@ def catalog_error(*rows: str, header: str = "sku,name,price,stock") -> CsvError:
     return caught.value
 
 
-def inbound(*rows: str, header: str = "sku,quantity,expected_on") -> list:
-    return parse_inbound(lines("\n".join([header, *rows]) + "\n"))
+# A fixed "today" keeps the 2031 dates below within the three years a shipment may be due.
+TODAY = date(2030, 6, 1)
 
 
-def inbound_error(*rows: str, header: str = "sku,quantity,expected_on") -> CsvError:
+def inbound(*rows: str, header: str = "sku,quantity,expected_on", today: date = TODAY) -> list:
+    return parse_inbound(lines("\n".join([header, *rows]) + "\n"), today=today)
+
+
+def inbound_error(
+    *rows: str, header: str = "sku,quantity,expected_on", today: date = TODAY
+) -> CsvError:
     with pytest.raises(CsvError) as caught:
-        inbound(*rows, header=header)
+        inbound(*rows, header=header, today=today)
     return caught.value
 
 
@@ -299,6 +305,33 @@ def test_inbound_expected_on_is_an_iso_date(day):
     error = inbound_error(f"A,1,{day}")
     assert error.line == 2
     assert "expected_on must be a date like" in str(error)
+
+
+def test_inbound_dates_from_today_to_three_years_on_are_accepted():
+    rows = inbound("A,1,2030-06-01", "A,1,2033-06-01")
+    assert [row.expected_on for row in rows] == [date(2030, 6, 1), date(2033, 6, 1)]
+
+
+@pytest.mark.parametrize("day", ["2030-05-31", "2033-06-02", "9999-12-31"])
+def test_inbound_expected_on_is_from_today_to_three_years_on(day):
+    error = inbound_error("A,1,2031-05-04", f"A,1,{day}")
+    assert str(error) == (
+        f"line 3: expected_on must be from today (2030-06-01) to 2033-06-01, not '{day}'"
+    )
+
+
+def test_three_years_from_29_february_ends_on_28_february():
+    leap_day = date(2028, 2, 29)
+    assert inbound("A,1,2031-02-28", today=leap_day)[0].expected_on == date(2031, 2, 28)
+    assert inbound_error("A,1,2031-03-01", today=leap_day).line == 2
+
+
+def test_inbound_dates_are_checked_against_the_real_today_by_default():
+    today = date.today()
+    text = f"sku,quantity,expected_on\nA,1,{today}\nA,1,{today - timedelta(days=1)}\n"
+    with pytest.raises(CsvError) as caught:
+        parse_inbound(lines(text))
+    assert caught.value.line == 3
 
 
 @pytest.mark.parametrize(

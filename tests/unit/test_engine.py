@@ -398,8 +398,9 @@ def test_ten_thousand_waiting_lines_are_dated_and_filled_quickly() -> None:
 def test_an_overdue_shipment_never_gives_a_date_in_the_past():
     today = date(2027, 3, 10)
     overdue = ScheduledShipment(1, 5, date(2027, 3, 1))
-    stock = Stock(on_hand=0, queue=(QueuedLine(1, 2),), shipments=(overdue,), handling_days=2,
-                  today=today)
+    stock = Stock(
+        on_hand=0, queue=(QueuedLine(1, 2),), shipments=(overdue,), handling_days=2, today=today
+    )
     assert promise_dates(stock) == {1: date(2027, 3, 12)}
     assert quote(stock, 1).promised_on == date(2027, 3, 12)
     on_time = replace(stock, shipments=(ScheduledShipment(1, 5, date(2027, 3, 20)),))

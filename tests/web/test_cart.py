@@ -283,3 +283,9 @@ def test_returning_customers_only(app, client, backordered):
 def test_oversized_bodies_are_refused(client):
     response = client.post("/checkout", data={"name": "x" * 100_000})
     assert response.status_code == 413
+
+
+def test_updating_a_line_not_in_the_cart_says_so_without_javascript(client, backordered):
+    response = client.post("/cart/update", data={"product_id": backordered.id, "quantity": 1})
+    assert response.status_code == 400
+    assert "That product is not in your cart." in response.get_data(as_text=True)

@@ -8,7 +8,9 @@ from sqlalchemy import select
 from storefront.extensions import db
 from storefront.models import InboundShipment, OrderLine, Product
 from storefront.services.orders import Contact, Item, place_order
+from storefront.services.stock import schedule_shipment
 from tests.conftest import days
+from tests.web.test_tracking import counted_queries
 
 
 def sign_in(client, password="correct horse battery"):
@@ -34,12 +36,34 @@ def test_wrong_password_gets_a_clear_message(client, staff_user):
     assert client.get("/staff/restock").status_code == 302
 
 
-def test_login_does_not_redirect_off_site(client, staff_user):
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "/\\evil.example",
+        "///evil.example",
+        " //evil.example",
+        "/\t/evil.example",
+        "https://evil.example/x",
+        "javascript:alert(1)",
+    ],
+)
+def test_login_does_not_redirect_off_site(client, staff_user, target):
     response = client.post(
-        "/staff/login?next=//evil.example/x",
+        "/staff/login",
+        query_string={"next": target},
         data={"email": "staff@example.com", "password": "correct horse battery"},
     )
     assert response.headers["Location"] == "/staff/restock"
+
+
+def test_login_returns_to_the_page_asked_for(client, staff_user):
+    response = client.post(
+        "/staff/login",
+        query_string={"next": "/staff/restock?from=login"},
+        data={"email": "staff@example.com", "password": "correct horse battery"},
+    )
+    assert response.headers["Location"] == "/staff/restock?from=login"
 
 
 def test_restock_lists_waiting_demand_first(signed_in, make_product):
@@ -108,6 +132,36 @@ def test_past_dates_are_refused(signed_in, make_product):
     )
     assert response.status_code == 400
     assert "cannot be in the past" in response.get_data(as_text=True)
+
+
+def test_dates_beyond_three_years_are_refused(signed_in, make_product):
+    product = make_product(on_hand=0)
+    response = signed_in.post(
+        "/staff/restock/schedule",
+        data={
+            "schedule-product_id": product.id,
+            "schedule-quantity": 4,
+            "schedule-expected_on": days(3 * 366).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert re.search(
+        r'id="schedule-expected_on-error">Choose a date within the next three years\.',
+        response.get_data(as_text=True),
+    )
+    assert db.session.scalar(select(InboundShipment.id)) is None
+
+
+def test_restock_page_reads_nothing_twice(signed_in, make_product):
+    products = [make_product(on_hand=0) for _ in range(3)]
+    for n, product in enumerate(products):
+        schedule_shipment(product.id, 5, days(n + 3))
+    db.session.commit()
+    with counted_queries() as statements:
+        html = signed_in.get("/staff/restock").get_data(as_text=True)
+    for product in products:  # every shipment is a choice on the receive form
+        assert f"{product.sku}: 5 expected" in html
+    assert len(statements) == len(set(statements)), statements
 
 
 def test_forms_need_a_csrf_token(app, staff_user):

@@ -490,6 +490,37 @@ def test_switching_to_a_substitute_moves_the_next_order_up(client, queue, substi
     assert f"1st in line, ships by {days(7):%a}" in line_text(page(client, b), "Kettle")
 
 
+def order_waiting_for(make_product, count: int) -> Order:
+    """An order of `count` out-of-stock products, each with a substitute in stock."""
+    products = [
+        make_product(name=f"Wanted {n}", on_hand=0, substitutes=[make_product(on_hand=5)])
+        for n in range(count)
+    ]
+    return place(*[(product, 1) for product in products])
+
+
+def test_tracking_page_query_count_does_not_grow_with_waiting_lines(client, make_product):
+    one, five = order_waiting_for(make_product, 1), order_waiting_for(make_product, 5)
+    counts = {}
+    for order in (one, five):
+        db.session.commit()
+        with counted_queries() as statements:
+            html = page(client, order)
+        counts[len(order.lines)] = len(statements)
+        assert html.count("ships now</span>") == len(order.lines)  # every line has its offer
+    assert counts[5] == counts[1], counts
+
+
+def test_a_substitute_is_offered_only_to_lines_it_can_fill(client, make_product):
+    teapot = make_product(name="Teapot", on_hand=2)
+    kettle = make_product(name="Kettle", on_hand=0, substitutes=[teapot])
+    urn = make_product(name="Urn", on_hand=0, substitutes=[teapot])
+    html = page(client, place((kettle, 1), (urn, 3)))
+    assert "Switch 1 × Kettle to Teapot</button>" in html
+    assert "Switch 3 × Urn to Teapot" not in html
+    assert "No alternative has 3 in stock right now." in html
+
+
 @pytest.mark.parametrize("which", ["too few in stock", "not a substitute"])
 def test_switching_to_an_unsuitable_product_is_refused(client, queue, substitutes, which):
     a, _ = queue
