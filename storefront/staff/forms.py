@@ -1,7 +1,15 @@
 """Staff forms, validated by Flask-WTF (CSRF included)."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -29,6 +37,8 @@ class ReceiveForm(FlaskForm):
         "Units received", validators=[DataRequired(), NumberRange(min=1, max=MAX_UNITS)]
     )
     shipment_id = SelectField("Against shipment", coerce=int, validators=[Optional()])
+    # One per showing of the form: sending the same form twice records the delivery once.
+    receipt_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
 
 
 class ScheduleForm(FlaskForm):

@@ -1,16 +1,23 @@
 """Staff pages: sign in and out, and restocking (demand, incoming supply, receipts)."""
 
 import re
+import secrets
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db, limiter
 from ..models import InboundShipment, StaffUser
 from ..services import ServiceError
-from ..services.stock import preview_receipt, receive_stock, schedule_shipment
+from ..services.stock import (
+    AlreadyRecorded,
+    preview_receipt,
+    receive_stock,
+    recent_receipts,
+    schedule_shipment,
+)
 from . import bp
 from .forms import LoginForm, ReceiveForm, ScheduleForm
 from .reports import RestockRow, restock_rows, scheduled_shipments
@@ -81,10 +88,12 @@ def _restock_forms(
 
 
 def _restock_page(rows, shipments, receive, schedule, *, preview=None, status=200):
+    receive.receipt_key.data = secrets.token_urlsafe(24)
     page = render_template(
         "staff/restock.html",
         rows=rows,
         shipments=shipments,
+        receipts=recent_receipts(),
         receive=receive,
         schedule=schedule,
         preview=preview,
@@ -111,7 +120,12 @@ def receive():
             if "preview" in request.form:
                 preview = preview_receipt(*args)
                 return _restock_page(rows, shipments, receive, schedule, preview=preview)
-            result = receive_stock(*args)
+            result = receive_stock(
+                *args, receipt_key=receive.receipt_key.data, received_by_id=current_user.id
+            )
+        except AlreadyRecorded as repeat:
+            flash(str(repeat), "info")
+            return redirect(url_for("staff.restock"), 303)
         except ServiceError as error:
             receive.quantity.errors.append(str(error))
             # The failed write ended the transaction they were read in: show what is now.

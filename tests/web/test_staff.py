@@ -76,17 +76,44 @@ def test_restock_lists_waiting_demand_first(signed_in, make_product):
     assert signed_in.get("/staff/restock").headers["Cache-Control"] == "no-store"
 
 
+def receipt_key(client) -> str:
+    html = client.get("/staff/restock").get_data(as_text=True)
+    return re.search(r'name="receive-receipt_key" type="hidden" value="([^"]+)"', html).group(1)
+
+
 def test_receiving_from_the_form_fills_waiting_orders(signed_in, make_product):
     product = make_product(name="Wanted", on_hand=0)
     place_order(Contact("a@example.com", "A", "1 St", "T", "1", "US"), [Item(product.id, 2)])
-    form = {"receive-product_id": product.id, "receive-quantity": 5, "receive-shipment_id": 0}
+    form = {
+        "receive-product_id": product.id,
+        "receive-quantity": 5,
+        "receive-shipment_id": 0,
+        "receive-receipt_key": receipt_key(signed_in),
+    }
     preview = signed_in.post("/staff/restock/receive", data={**form, "preview": "1"})
     assert "Preview: nothing saved yet" in preview.get_data(as_text=True)
     assert db.session.get(Product, product.id).on_hand == 0
     response = signed_in.post("/staff/restock/receive", data=form, follow_redirects=True)
-    assert "1 waiting order(s) filled, 3 to stock on hand" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "1 waiting order(s) filled, 3 to stock on hand" in html
+    assert "Recent deliveries" in html and "No deliveries recorded yet." not in html
     db.session.expire_all()
     assert db.session.scalar(select(OrderLine.allocated)) == 2
+
+
+def test_the_same_receive_form_sent_twice_counts_once(signed_in, make_product):
+    product = make_product(name="Lamp", on_hand=0)
+    form = {
+        "receive-product_id": product.id,
+        "receive-quantity": 5,
+        "receive-shipment_id": 0,
+        "receive-receipt_key": receipt_key(signed_in),
+    }
+    signed_in.post("/staff/restock/receive", data=form)
+    again = signed_in.post("/staff/restock/receive", data=form, follow_redirects=True)
+    assert "already recorded; nothing was added a second time" in again.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).on_hand == 5
 
 
 def test_bad_quantity_is_refused_next_to_the_field(signed_in, make_product):
