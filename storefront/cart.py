@@ -24,13 +24,13 @@ from .queries import in_stock_substitutes
 from .services.checkout import (
     DROP,
     MAX_CART_LINES,
-    MAX_LINE_QUANTITY,
     WAIT,
     CartEntry,
     changed_since,
     review_cart,
 )
 from .services.orders import (
+    MAX_LINE_QUANTITY,
     Contact,
     OrderRefused,
     StockChanged,

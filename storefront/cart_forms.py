@@ -13,7 +13,7 @@ from wtforms.validators import (
     StopValidation,
 )
 
-from .services.checkout import MAX_LINE_QUANTITY
+from .services.orders import MAX_LINE_QUANTITY
 
 COUNTRY_NAMES = [
     ("US", "United States"),

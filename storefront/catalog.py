@@ -6,11 +6,11 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from . import queries
 from .availability import availability_of
+from .services.orders import MAX_LINE_QUANTITY
 
 bp = Blueprint("catalog", __name__)
 
 MAX_SEARCH_LENGTH = 100
-MAX_QUANTITY = 999
 _QUANTITY = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²".isdigit() is true
 # Far past any real catalog. A page past the last one is shown empty, but a huge number
 # would overflow the database's offset, so beyond this there is no such page.
@@ -45,10 +45,10 @@ def product(slug: str):
         abort(404, "There is no such product in the shop.")
     quantity = request.args.get("quantity", "1")
     offer, quantity_error = None, None
-    if _QUANTITY.fullmatch(quantity) and 1 <= int(quantity) <= MAX_QUANTITY:
+    if _QUANTITY.fullmatch(quantity) and 1 <= int(quantity) <= MAX_LINE_QUANTITY:
         offer = queries.quote_for(item, int(quantity))
     else:
-        quantity_error = f"Enter a whole number from 1 to {MAX_QUANTITY}."
+        quantity_error = f"Enter a whole number from 1 to {MAX_LINE_QUANTITY}."
     status = 400 if quantity_error else 200
     if request.headers.get("HX-Request"):  # the quantity field asks for its delivery line
         return render_template(

@@ -12,11 +12,10 @@ from ..extensions import db
 from ..models import InboundShipment, Product, ShipmentStatus, Substitute
 from ..pricing import Totals, order_totals, shipping_fee, substitute_unit_price
 from ..queries import new_order_stock
-from .orders import Expectation, Item, expectation
+from .orders import Expectation, Item, expectation, refusal_message
 
 WAIT, DROP = "wait", "drop"
 MAX_CART_LINES = 50
-MAX_LINE_QUANTITY = 999
 
 
 @dataclass(frozen=True)
@@ -64,11 +63,7 @@ class CartLine:
 
     @property
     def problem(self) -> str | None:
-        if self.offer.accepted:
-            return None
-        if not self.offer.max_quantity:
-            return f"{self.product.name} is sold out and cannot be ordered right now."
-        return f"Only {self.offer.max_quantity} of {self.product.name} can be ordered right now."
+        return None if self.offer.accepted else refusal_message(self.product, self.offer)
 
     def priced(self) -> list[PricedUnits]:
         offer, product = self.offer, self.product

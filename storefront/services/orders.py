@@ -154,7 +154,7 @@ def _place(contact: Contact, items: list[Item], checkout_key: str | None) -> Ord
             loaded = _stock_of(session, stocks, product)
             offer = engine.quote(loaded.stock, item.quantity)
             if offer.refusal is not None:
-                problems[product.id] = _refusal_message(product, offer)
+                problems[product.id] = refusal_message(product, offer)
                 continue
             waits = bool(offer.waiting) and substitute is None and not item.drop_waiting
             seen = expectation(product, offer, substitute, waits=waits)
@@ -226,10 +226,11 @@ def _what_changed(seen: Expectation, now: Expectation) -> str:
     return "the offer for waiting has changed."
 
 
-def _refusal_message(product: Product, offer) -> str:
-    if offer.max_quantity == 0:
+def refusal_message(product: Product, offer: engine.Quote) -> str:
+    """Why the quantity cannot be taken, and the most that can, in the same words everywhere."""
+    if not offer.max_quantity:
         return f"{product.name} is sold out and cannot be ordered right now."
-    return f"{product.name}: only {offer.max_quantity} can be ordered right now."
+    return f"Only {offer.max_quantity} of {product.name} can be ordered right now."
 
 
 def _add_line(session, order, product, loaded, quantity, timeline) -> OrderLine:
