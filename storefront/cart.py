@@ -25,7 +25,9 @@ from .services.checkout import (
     DROP,
     MAX_CART_LINES,
     WAIT,
+    CannotAdd,
     CartEntry,
+    add_to_cart,
     changed_since,
     review_cart,
 )
@@ -76,26 +78,13 @@ def add():
     product = db.session.get(Product, form.product_id.data) if form.product_id.data else None
     if product is None:
         abort(404, "There is no such product in the shop.")
-    entries = cart_entries()
-    existing = next((e for e in entries if e.product_id == product.id), None)
     if not form.validate_on_submit():
         message = QUANTITY_MESSAGE if form.quantity.errors else "The form expired; try again."
         return _product_page(product, message)
-    if existing is None and len(entries) >= MAX_CART_LINES:
-        return _product_page(product, f"A cart holds at most {MAX_CART_LINES} products.")
-    total = (existing.quantity if existing else 0) + form.quantity.data
-    line = review_cart([CartEntry(product.id, min(total, MAX_LINE_QUANTITY))]).lines[0]
-    if total > MAX_LINE_QUANTITY or line.problem:
-        room = (
-            line.offer.max_quantity if line.offer.max_quantity is not None else (MAX_LINE_QUANTITY)
-        )
-        room = min(room, MAX_LINE_QUANTITY) - (existing.quantity if existing else 0)
-        message = line.problem or f"At most {MAX_LINE_QUANTITY} of one product per order."
-        if existing and room > 0:
-            message += f" You have {existing.quantity} in your cart; you can add {room} more."
-        return _product_page(product, message, suggestion=room if room > 0 else None)
-    new = CartEntry(product.id, total, existing.choice if existing else WAIT)
-    save_cart(_replace(entries, new) if existing else [*entries, new])
+    try:
+        save_cart(add_to_cart(cart_entries(), product.id, form.quantity.data))
+    except CannotAdd as refused:
+        return _product_page(product, str(refused), suggestion=refused.room or None)
     flash(f"Added {form.quantity.data} × {product.name} to your cart.", "success")
     return redirect(url_for("cart.view"))
 

@@ -12,7 +12,8 @@ from ..extensions import db
 from ..models import InboundShipment, Product, ShipmentStatus, Substitute
 from ..pricing import Totals, order_totals, shipping_fee, substitute_unit_price
 from ..queries import new_order_stock
-from .orders import Expectation, Item, expectation, refusal_message
+from .errors import InvalidRequest
+from .orders import MAX_LINE_QUANTITY, Expectation, Item, expectation, refusal_message
 
 WAIT, DROP = "wait", "drop"
 MAX_CART_LINES = 50
@@ -200,3 +201,32 @@ def review_cart(entries: list[CartEntry]) -> CartReview:
     priced = [units for line in lines for units in line.priced()]
     fee = shipping_fee(current_app.config["SHIPPING_FEE_CENTS"], priced) if priced else 0
     return CartReview(lines, order_totals(priced, fee))
+
+
+class CannotAdd(InvalidRequest):
+    """The cart cannot take the units; `room` is how many more it could take (0: none)."""
+
+    def __init__(self, message: str, room: int):
+        super().__init__(message)
+        self.room = room
+
+
+def add_to_cart(entries: list[CartEntry], product_id: int, quantity: int) -> list[CartEntry]:
+    """The cart with `quantity` more of the product, if the product can take the new total."""
+    existing = next((e for e in entries if e.product_id == product_id), None)
+    if existing is None and len(entries) >= MAX_CART_LINES:
+        raise CannotAdd(f"A cart holds at most {MAX_CART_LINES} products.", 0)
+    had = existing.quantity if existing else 0
+    total = had + quantity
+    line = review_cart([CartEntry(product_id, min(total, MAX_LINE_QUANTITY))]).lines[0]
+    if total > MAX_LINE_QUANTITY or line.problem:
+        most = line.offer.max_quantity
+        room = min(MAX_LINE_QUANTITY if most is None else most, MAX_LINE_QUANTITY) - had
+        message = line.problem or f"At most {MAX_LINE_QUANTITY} of one product per order."
+        if existing and room > 0:
+            message += f" You have {had} in your cart; you can add {room} more."
+        raise CannotAdd(message, max(room, 0))
+    added = CartEntry(product_id, total, existing.choice if existing else WAIT)
+    if existing is None:
+        return [*entries, added]
+    return [added if e.product_id == product_id else e for e in entries]

@@ -289,3 +289,14 @@ def test_updating_a_line_not_in_the_cart_says_so_without_javascript(client, back
     response = client.post("/cart/update", data={"product_id": backordered.id, "quantity": 1})
     assert response.status_code == 400
     assert "That product is not in your cart." in response.get_data(as_text=True)
+
+
+def test_adding_beyond_what_is_left_counts_what_is_already_in_the_cart(client, make_product):
+    knife = make_product(name="Knife", slug="knife", on_hand=5, allow_backorders=False)
+    add(client, knife, 3)
+    response = add(client, knife, 4)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "You have 3 in your cart; you can add 2 more." in html and "Add 2 instead" in html
+    assert add(client, knife, 2).status_code == 302
+    assert 'value="5"' in client.get("/cart").get_data(as_text=True)
