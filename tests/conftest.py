@@ -2,11 +2,12 @@
 
 import os
 import shutil
+from contextlib import contextmanager
 from datetime import date, timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from storefront import create_app
 from storefront.config import normalise_database_url
@@ -156,6 +157,22 @@ def staff_user(app):
     db.session.add(user)
     db.session.commit()
     return user
+
+
+@contextmanager
+def counted_queries():
+    """The SQL statements run inside the block (transaction control left out)."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def days(n: int) -> date:

@@ -374,7 +374,8 @@ def import_catalog(rows: Sequence[CatalogRow]) -> ImportSummary:
     """Create or update every product in the file in one transaction, or none of them.
 
     A new product starts with `stock` units on hand. For an existing product, `stock` is
-    the number of units now on the shelf: more than on hand are received like a delivery,
+    the number of units available to sell (not reserved for orders): more than on hand are
+    received like a delivery,
     so waiting orders are filled first (first come, first served) and only the rest goes
     on hand; fewer lower on hand to `stock`. An existing product keeps its slug, so links
     already sent to customers keep working.

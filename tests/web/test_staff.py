@@ -9,8 +9,7 @@ from storefront.extensions import db
 from storefront.models import InboundShipment, OrderLine, Product
 from storefront.services.orders import Contact, Item, place_order
 from storefront.services.stock import schedule_shipment
-from tests.conftest import days
-from tests.web.test_tracking import counted_queries
+from tests.conftest import counted_queries, days
 
 
 def sign_in(client, password="correct horse battery"):

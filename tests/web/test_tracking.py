@@ -2,17 +2,15 @@
 
 import os
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from storefront import create_app
 from storefront.extensions import db
 from storefront.models import Order, OrderLine, Substitute
 from storefront.services.orders import Contact, Item, place_order, ship_order
 from storefront.services.stock import receive_stock, schedule_shipment
-from tests.conftest import days, require
+from tests.conftest import counted_queries, days, require
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -47,21 +45,6 @@ def line_text(html: str, name: str) -> str:
     row = re.search(rf"<tr>\s*<th scope=\"row\">\s*{name}\b.*?</tr>", html, re.S)
     assert row, f"no row for {name}"
     return " ".join(re.sub(r"<[^>]+>", " ", row.group(0)).split())
-
-
-@contextmanager
-def counted_queries():
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
