@@ -39,7 +39,8 @@ NO_SUCH_ID = 0
 def never_store(response):
     # Tracking pages carry a secret token and change all the time: no cache may keep them.
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
+    if request.endpoint != "tracking.track":  # the lookup form is public; orders are not
+        response.headers["X-Robots-Tag"] = "noindex"
     return response
 
 

@@ -3,9 +3,15 @@
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+
+
+def assert_accessible(page) -> None:
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
 
 
 def add_to_cart(page, slug: str, quantity: int) -> None:
@@ -31,8 +37,10 @@ def test_shopper_takes_a_substitute_and_places_the_order(page, screenshot, conso
     expect(grinder).to_contain_text("2 × Pour-over Scale instead, ships now at $45.00 each")
     expect(page.locator(".totals")).to_contain_text("$153.95")  # 59 + 2 * 45 + 4.95
     screenshot(page, "cart-with-substitute")
+    assert_accessible(page)
 
     page.get_by_role("link", name="Go to checkout").click()
+    assert_accessible(page)
     page.get_by_label("Full name").fill("Ada Shopper")
     page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Address", exact=True).fill("1 Main Street")
@@ -51,4 +59,5 @@ def test_shopper_takes_a_substitute_and_places_the_order(page, screenshot, conso
         "href", re.compile(r"^/orders/[A-Za-z0-9_-]{22}$")
     )
     screenshot(page, "order-confirmation")
+    assert_accessible(page)
     assert console_errors == []

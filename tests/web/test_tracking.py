@@ -522,3 +522,9 @@ def test_switching_to_an_unsuitable_product_is_refused(client, queue, substitute
     assert waiting_line(a).waiting == 2
     assert len(fresh(a).lines) == 1
     assert fresh(a).version == seen
+
+
+def test_order_pages_are_kept_out_of_search_engines_but_the_lookup_is_not(client, kettle):
+    order = place_order(Contact("s@example.com", "S", "1 St", "T", "1", "US"), [Item(kettle.id, 1)])
+    assert client.get(f"/orders/{order.token}").headers["X-Robots-Tag"] == "noindex"
+    assert "X-Robots-Tag" not in client.get("/track").headers
