@@ -27,12 +27,6 @@ class CartEntry:
     quantity: int
     choice: str = WAIT  # WAIT, DROP, or "sub:<product id>"
 
-    @property
-    def substitute_id(self) -> int | None:
-        if self.choice.startswith("sub:") and self.choice[4:].isdigit():
-            return int(self.choice[4:])
-        return None
-
 
 @dataclass(frozen=True)
 class PricedUnits:
