@@ -30,6 +30,7 @@ from .services.checkout import (
     add_to_cart,
     changed_since,
     review_cart,
+    with_entry,
 )
 from .services.orders import (
     MAX_LINE_QUANTITY,
@@ -58,10 +59,6 @@ def cart_entries() -> list[CartEntry]:
 
 def save_cart(entries: list[CartEntry]) -> None:
     session["cart"] = [[e.product_id, e.quantity, e.choice] for e in entries]
-
-
-def _replace(entries: list[CartEntry], new: CartEntry) -> list[CartEntry]:
-    return [new if e.product_id == new.product_id else e for e in entries]
 
 
 bp.add_app_template_global(substitute_unit_price)
@@ -129,7 +126,7 @@ def update():
     if form.quantity.data == 0:
         save_cart([e for e in entries if e.product_id != product_id])
         return _cart_answer({}, message="Removed from your cart.")
-    save_cart(_replace(entries, CartEntry(product_id, form.quantity.data, choice)))
+    save_cart(with_entry(entries, CartEntry(product_id, form.quantity.data, choice)))
     return _cart_answer({})
 
 

@@ -57,21 +57,37 @@ def in_stock_substitutes(product: Product, min_units: int = 1) -> list[Product]:
 
 def quote_for(product: Product, quantity: int) -> engine.Quote:
     """What an order of `quantity` units would get now: ships now, waits, and until when."""
-    shipments = db.session.execute(
-        select(InboundShipment.id, InboundShipment.quantity, InboundShipment.expected_on).where(
-            InboundShipment.product_id == product.id,
+    shipments = scheduled_shipments([product.id])[product.id]
+    return engine.quote(new_order_stock(product, shipments), quantity)
+
+
+def scheduled_shipments(product_ids) -> dict[int, list[engine.ScheduledShipment]]:
+    """The supply still expected for each product, in one query."""
+    found = defaultdict(list)
+    rows = db.session.execute(
+        select(
+            InboundShipment.product_id,
+            InboundShipment.id,
+            InboundShipment.quantity,
+            InboundShipment.expected_on,
+        ).where(
+            InboundShipment.product_id.in_(list(product_ids)),
             InboundShipment.status == ShipmentStatus.SCHEDULED,
         )
-    ).all()
-    return engine.quote(
-        new_order_stock(product, [engine.ScheduledShipment(*r) for r in shipments]), quantity
     )
+    for row in rows:
+        found[row.product_id].append(
+            engine.ScheduledShipment(row.id, row.quantity, row.expected_on)
+        )
+    return found
 
 
-def new_order_stock(product: Product, shipments: list[engine.ScheduledShipment]) -> engine.Stock:
-    """The product's Stock as a new order sees it, from the stored summary and its schedule."""
-    # A new order only needs to know how many units wait ahead of it, not whose they are.
-    queue = (engine.QueuedLine(0, product.waiting_units),) if product.waiting_units else ()
+def product_stock(
+    product: Product,
+    shipments: list[engine.ScheduledShipment],
+    queue: tuple[engine.QueuedLine, ...],
+) -> engine.Stock:
+    """The engine's view of one product, with the shop's settings and today's date."""
     return engine.Stock(
         on_hand=product.on_hand,
         queue=queue,
@@ -80,6 +96,13 @@ def new_order_stock(product: Product, shipments: list[engine.ScheduledShipment])
         policy=engine.BackorderPolicy(product.allow_backorders, product.backorder_limit),
         today=today(),
     )
+
+
+def new_order_stock(product: Product, shipments: list[engine.ScheduledShipment]) -> engine.Stock:
+    """The product's Stock as a new order sees it, from the stored summary and its schedule."""
+    # A new order only needs to know how many units wait ahead of it, not whose they are.
+    queue = (engine.QueuedLine(0, product.waiting_units),) if product.waiting_units else ()
+    return product_stock(product, shipments, queue)
 
 
 # Tracking: an order as its customer sees it.

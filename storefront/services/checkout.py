@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from .. import engine
 from ..extensions import db
-from ..models import InboundShipment, Product, ShipmentStatus, Substitute
+from ..models import Product, Substitute
 from ..pricing import Totals, order_totals, shipping_fee, substitute_unit_price
-from ..queries import new_order_stock
+from ..queries import new_order_stock, scheduled_shipments
 from .errors import InvalidRequest
 from .orders import MAX_LINE_QUANTITY, Expectation, Item, expectation, refusal_message
 
@@ -156,21 +156,7 @@ def review_cart(entries: list[CartEntry]) -> CartReview:
     ):
         substitutes[product_id].append(substitute)
         products.setdefault(substitute.id, substitute)
-    shipments = defaultdict(list)
-    for row in db.session.execute(
-        select(
-            InboundShipment.product_id,
-            InboundShipment.id,
-            InboundShipment.quantity,
-            InboundShipment.expected_on,
-        ).where(
-            InboundShipment.product_id.in_(products),
-            InboundShipment.status == ShipmentStatus.SCHEDULED,
-        )
-    ):
-        shipments[row.product_id].append(
-            engine.ScheduledShipment(row.id, row.quantity, row.expected_on)
-        )
+    shipments = scheduled_shipments(products)
     stocks = {pid: new_order_stock(p, shipments[pid]) for pid, p in products.items()}
 
     lines = []
@@ -220,7 +206,11 @@ def add_to_cart(entries: list[CartEntry], product_id: int, quantity: int) -> lis
         if existing and room > 0:
             message += f" You have {had} in your cart; you can add {room} more."
         raise CannotAdd(message, max(room, 0))
-    added = CartEntry(product_id, total, existing.choice if existing else WAIT)
-    if existing is None:
-        return [*entries, added]
-    return [added if e.product_id == product_id else e for e in entries]
+    return with_entry(entries, CartEntry(product_id, total, existing.choice if existing else WAIT))
+
+
+def with_entry(entries: list[CartEntry], entry: CartEntry) -> list[CartEntry]:
+    """The cart with `entry` in place of the product's line, or added at the end."""
+    if not any(e.product_id == entry.product_id for e in entries):
+        return [*entries, entry]
+    return [entry if e.product_id == entry.product_id else e for e in entries]

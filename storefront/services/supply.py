@@ -4,31 +4,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from ..engine import (
-    BackorderPolicy,
     Fill,
     PromiseChange,
     QueuedLine,
-    ScheduledShipment,
     Stock,
     quote,
 )
 from ..formatting import human_date
 from ..models import (
     EventKind,
-    InboundShipment,
     Order,
     OrderEvent,
     OrderLine,
     Product,
-    ShipmentStatus,
 )
-from ..models.types import today, utcnow
+from ..models.types import utcnow
+from ..queries import product_stock, scheduled_shipments
 from .errors import NotFound
 
 
@@ -65,20 +61,8 @@ def load_stock(session: Session, product: Product) -> LoadedStock:
         .where(OrderLine.product_id == product.id, OrderLine.waiting > 0)
         .order_by(OrderLine.placed_at, OrderLine.id)
     ).all()
-    shipments = session.execute(
-        select(InboundShipment.id, InboundShipment.quantity, InboundShipment.expected_on).where(
-            InboundShipment.product_id == product.id,
-            InboundShipment.status == ShipmentStatus.SCHEDULED,
-        )
-    ).all()
-    stock = Stock(
-        on_hand=product.on_hand,
-        queue=tuple(QueuedLine(row.id, row.waiting, row.promised_on) for row in queue_rows),
-        shipments=tuple(ScheduledShipment(*row) for row in shipments),
-        handling_days=current_app.config["HANDLING_DAYS"],
-        policy=BackorderPolicy(product.allow_backorders, product.backorder_limit),
-        today=today(),
-    )
+    queue = tuple(QueuedLine(row.id, row.waiting, row.promised_on) for row in queue_rows)
+    stock = product_stock(product, scheduled_shipments([product.id])[product.id], queue)
     return LoadedStock(product, stock, {row.id: row.order_id for row in queue_rows})
 
 
