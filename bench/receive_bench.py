@@ -18,7 +18,8 @@ from storefront import create_app
 from storefront.config import normalise_database_url
 from storefront.extensions import db
 from storefront.models import Order, OrderLine, Product
-from storefront.services.stock import edit_shipment, receive_stock, schedule_shipment
+from storefront.services.receiving import receive_stock
+from storefront.services.shipments import edit_shipment, schedule_shipment
 
 SIZES = (1_000, 10_000)
 

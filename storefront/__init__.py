@@ -24,7 +24,18 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Behind N proxies, the client (for rate limits) and https come from their headers.
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    _init_extensions(app)
 
+    from . import cart, catalog, cli, staff, tracking, web
+
+    web.init_app(app)
+    for blueprint in (catalog.bp, cart.bp, tracking.bp, staff.bp):
+        app.register_blueprint(blueprint)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .database import configure_engine
     from .extensions import csrf, db, limiter, login_manager, migrate
@@ -35,19 +46,3 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-
-    from . import web
-
-    web.init_app(app)
-
-    from . import cart, catalog, staff, tracking
-
-    app.register_blueprint(catalog.bp)
-    app.register_blueprint(cart.bp)
-    app.register_blueprint(tracking.bp)
-    app.register_blueprint(staff.bp)
-
-    from . import cli
-
-    cli.init_app(app)
-    return app

@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import select
 
-from . import demo
-from .extensions import db
-from .models import StaffUser
-from .services import ServiceError, catalog_import
-from .services.stock import product_id_for_sku, receive_stock, refresh_all_promises
+from . import catalog_csv, demo
+from .queries.catalog import product_id_for_sku
+from .services import ServiceError, importing
+from .services.receiving import receive_stock
+from .services.shipments import refresh_all_promises
+from .services.staff_accounts import set_staff_password
 
 # Files longer than this show a progress bar while they are read.
 PROGRESS_FROM_LINES = 1_000
@@ -44,18 +44,10 @@ def init_db() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_staff(email: str, password: str) -> None:
     """Create a staff account, or set a new password for an existing one."""
-    email = email.strip().lower()
-    if "@" not in email:
-        raise click.BadParameter("give the staff member's email address", param_hint="EMAIL")
-    if len(password) < 12:
-        raise click.BadParameter("use at least 12 characters", param_hint="--password")
-    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
-    created = user is None
-    if created:
-        user = StaffUser(email=email)
-        db.session.add(user)
-    user.set_password(password)
-    db.session.commit()
+    try:
+        created = set_staff_password(email, password)
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from error
     click.echo(f"{'Created' if created else 'Updated password for'} staff account {email}.")
 
 
@@ -81,8 +73,11 @@ def seed_demo(if_empty: bool) -> None:
 @click.argument("quantity", type=click.IntRange(min=1))
 def receive(sku: str, quantity: int) -> None:
     """Record QUANTITY units of SKU as received; waiting orders are filled first."""
+    product_id = product_id_for_sku(sku)
+    if product_id is None:
+        raise click.ClickException(f"No product with sku {sku!r}.")
     try:
-        result = receive_stock(product_id_for_sku(sku), quantity)
+        result = receive_stock(product_id, quantity)
     except ServiceError as error:
         raise click.ClickException(str(error)) from error
     for filled in result.filled:
@@ -107,8 +102,8 @@ def refresh_promises() -> None:
 def import_catalog(csv_file: Path) -> None:
     """Create or update products from a catalog CSV file: every row, or none if one is bad."""
     try:
-        rows = _read_csv(csv_file, catalog_import.parse_catalog)
-        summary = catalog_import.import_catalog(rows)
+        rows = _read_csv(csv_file, catalog_csv.parse_catalog)
+        summary = importing.import_catalog(rows)
     except ServiceError as error:
         _nothing_imported(error)
     click.echo(
@@ -124,15 +119,15 @@ def import_catalog(csv_file: Path) -> None:
 def import_inbound(csv_file: Path) -> None:
     """Schedule the expected shipments in a CSV file: every row, or none if one is bad."""
     try:
-        rows = _read_csv(csv_file, catalog_import.parse_inbound)
-        scheduled = catalog_import.import_inbound(rows)
+        rows = _read_csv(csv_file, catalog_csv.parse_inbound)
+        scheduled = importing.import_inbound(rows)
     except ServiceError as error:
         _nothing_imported(error)
     click.echo(f"Scheduled {scheduled} shipments.")
 
 
 def _read_csv(csv_file: Path, parse):
-    text = catalog_import.decode_csv(csv_file.read_bytes())
+    text = catalog_csv.decode_csv(csv_file.read_bytes())
     lines = io.StringIO(text, newline="").readlines()
     if len(lines) <= PROGRESS_FROM_LINES:
         return parse(lines)

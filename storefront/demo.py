@@ -4,9 +4,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from .catalog_csv import CatalogRow
 from .extensions import db
-from .models import Product, StaffUser, Substitute
-from .services import orders, stock
+from .models import Product
+from .services import importing, orders, shipments
+from .services.staff_accounts import set_staff_password
 
 DEMO_STAFF_EMAIL = "staff@example.com"
 DEMO_STAFF_PASSWORD = "demo-staff-password"
@@ -91,36 +93,31 @@ def catalog_is_empty() -> bool:
 
 
 def seed_demo(today: date | None = None) -> dict[str, int]:
+    """Load the demo shop through the same services staff and shoppers use."""
     today = today or date.today()
-    products = {}
-    for sku, name, category, price, on_hand, extra in PRODUCTS:
-        product = Product(
-            sku=sku,
-            slug=sku.lower(),
-            name=name,
-            category=category,
-            price_cents=price,
-            on_hand=on_hand,
-            description=DESCRIPTION.format(name=name.lower(), category=category),
-            **extra,
-        )
-        db.session.add(product)
-        products[sku] = product
-    db.session.flush()
-    for sku, alternatives in SUBSTITUTES.items():
-        for rank, other in enumerate(alternatives, start=1):
-            db.session.add(
-                Substitute(product_id=products[sku].id, substitute_id=products[other].id, rank=rank)
-            )
-    if db.session.scalar(select(StaffUser).where(StaffUser.email == DEMO_STAFF_EMAIL)) is None:
-        staff = StaffUser(email=DEMO_STAFF_EMAIL)
-        staff.set_password(DEMO_STAFF_PASSWORD)
-        db.session.add(staff)
-    db.session.commit()
-
-    stock.schedule_shipments(
+    importing.import_catalog(
         [
-            (products[sku].id, units, today + timedelta(days=days), reference)
+            CatalogRow(
+                line=n,
+                sku=sku,
+                name=name,
+                price_cents=price,
+                stock=on_hand,
+                category=category,
+                description=DESCRIPTION.format(name=name.lower(), category=category),
+                substitutes=tuple(SUBSTITUTES.get(sku, ())),
+                sets_backorder_limit="backorder_limit" in extra,
+                slug=sku.lower(),
+                **extra,
+            )
+            for n, (sku, name, category, price, on_hand, extra) in enumerate(PRODUCTS, start=2)
+        ]
+    )
+    set_staff_password(DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD)
+    id_of = dict(db.session.execute(select(Product.sku, Product.id)).all())
+    shipments.schedule_shipments(
+        [
+            (id_of[sku], units, today + timedelta(days=days), reference)
             for sku, units, days, reference in SHIPMENTS
         ]
     )
@@ -133,5 +130,5 @@ def seed_demo(today: date | None = None) -> dict[str, int]:
             postcode="12345",
             country="US",
         )
-        orders.place_order(contact, [orders.Item(products[sku].id, units)])
-    return {"products": len(products), "shipments": len(SHIPMENTS), "orders": len(WAITING_ORDERS)}
+        orders.place_order(contact, [orders.Item(id_of[sku], units)])
+    return {"products": len(PRODUCTS), "shipments": len(SHIPMENTS), "orders": len(WAITING_ORDERS)}

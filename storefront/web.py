@@ -1,7 +1,11 @@
-"""What every page shares: security headers, formatting filters, error pages."""
+"""What every page shares: security headers, error pages, and every template filter and global."""
 
 from flask import Flask, render_template, request
 
+from . import engine
+from .engine.availability import availability_of
+from .engine.limits import MAX_LINE_QUANTITY
+from .engine.pricing import substitute_unit_price
 from .formatting import human_date, money
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -38,11 +42,28 @@ def set_security_headers(response):
     return response
 
 
+def hue_bucket(sku: str) -> int:
+    """One of 12 hues for a product's placeholder picture, stable for its sku."""
+    return sum(sku.encode()) * 7 % 12
+
+
+def initials(name: str) -> str:
+    return "".join(word[0] for word in name.split()[:2]).upper()
+
+
 def init_app(app: Flask) -> None:
     app.after_request(set_security_headers)
-    app.add_template_filter(money)
-    app.add_template_filter(human_date)
-    app.add_template_filter(ordinal)
+    for template_filter in (money, human_date, ordinal):
+        app.add_template_filter(template_filter)
+    for function in (hue_bucket, initials, substitute_unit_price):
+        app.add_template_global(function)
+    app.add_template_global(availability_of, "availability")
+    app.add_template_global(engine.refusal_message, "refusal_message")
+    app.add_template_global(MAX_LINE_QUANTITY, "MAX_LINE_QUANTITY")
+
+    from .cart.views import cart_count
+
+    app.context_processor(lambda: {"cart_count": cart_count()})
 
     for code, title in [
         (400, "Bad request"),

@@ -10,14 +10,24 @@ from storefront.engine.promise import (
     promise_changes,
     promise_dates,
     quote,
+    refusal_message,
 )
-from storefront.engine.stock import BackorderPolicy, QueuedLine, ScheduledShipment, Stock
+from storefront.engine.stock import (
+    BackorderPolicy,
+    LineRef,
+    NewLine,
+    QueuedLine,
+    ScheduledShipment,
+    Stock,
+)
 from storefront.engine.supply import Fill, Receipt, Release, receive, release, reschedule
 
 __all__ = [
     "BackorderPolicy",
     "BackorderRefused",
     "Fill",
+    "LineRef",
+    "NewLine",
     "Placement",
     "PromiseChange",
     "QueuedLine",
@@ -32,6 +42,7 @@ __all__ = [
     "promise_dates",
     "quote",
     "receive",
+    "refusal_message",
     "release",
     "reschedule",
 ]

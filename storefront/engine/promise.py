@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from enum import Enum
 from itertools import accumulate
 
-from storefront.engine.stock import QueuedLine, ScheduledShipment, Stock
+from storefront.engine.stock import LineRef, QueuedLine, ScheduledShipment, Stock
 
 
 class Refusal(Enum):
@@ -40,10 +40,39 @@ class Quote:
 class BackorderRefused(Exception):
     """An order the product cannot take; str() is a message fit for the customer."""
 
-    def __init__(self, refusal: Refusal, max_quantity: int | None, message: str) -> None:
-        super().__init__(message)
-        self.refusal = refusal
-        self.max_quantity = max_quantity
+    def __init__(self, offer: Quote) -> None:
+        super().__init__(refusal_message(offer))
+        self.offer = offer
+        self.refusal = offer.refusal
+        self.max_quantity = offer.max_quantity
+
+
+def refusal_message(offer: Quote, name: str | None = None) -> str:
+    """Why the quantity cannot be taken and the most that can, in the same words everywhere.
+
+    `name` says which product, where the page does not (a cart line, an order).
+    """
+    if offer.refusal is Refusal.INVALID_QUANTITY:
+        return "Choose a quantity of at least 1."
+    on_hand = offer.ships_now  # a refused quantity is more than on hand, so all of it ships
+    of_it = f" of {name}" if name else ""
+    if offer.refusal is Refusal.SOLD_OUT:
+        reason = "backorders are not taken for this product."
+        if on_hand == 0:
+            return f"{name} is sold out: {reason}" if name else f"Sold out: {reason}"
+        return f"Only {on_hand}{of_it} can be ordered: {reason}"
+    room = (offer.max_quantity or 0) - on_hand
+    full = "the waiting list for this product is full."
+    if room == 0:
+        if on_hand == 0:
+            return f"No more{of_it} can be backordered: {full}"
+        return f"Only {on_hand}{of_it} can be ordered: {full}"
+    if on_hand == 0:
+        return f"Only {room} more{of_it} can be backordered."
+    return (
+        f"Only {offer.max_quantity}{of_it} can be ordered: "
+        f"{on_hand} in stock and {room} more can be backordered."
+    )
 
 
 @dataclass(frozen=True)
@@ -55,11 +84,12 @@ class PromiseChange:
 
 @dataclass(frozen=True)
 class Placement:
-    line_id: int
+    line_id: LineRef
     allocated: int
     waiting: int
     promised_on: date | None
     stock: Stock
+    offer: Quote  # what the whole quantity would get: the shopper's view of the line
 
 
 def promise_dates(stock: Stock) -> dict[int, date | None]:
@@ -109,19 +139,24 @@ def quote(stock: Stock, quantity: int) -> Quote:
     )
 
 
-def place(stock: Stock, line_id: int, quantity: int) -> Placement:
-    """Take an order line: allocate from on hand, queue the rest, or refuse the whole line."""
+def place(stock: Stock, line_id: LineRef, quantity: int, *, queue_rest: bool = True) -> Placement:
+    """Take an order line: allocate from on hand, queue the rest, or refuse the whole line.
+
+    With `queue_rest` false the units that would wait are not taken (the shopper drops them
+    or takes a substitute); the placement's `offer` still says what they would have got.
+    A line being placed needs no id yet: `NewLine()` is a reference of its own.
+    """
     if any(line.line_id == line_id for line in stock.queue):
         raise ValueError(f"line {line_id} is already waiting in the queue")
     offer = quote(stock, quantity)
     if offer.refusal is not None:
-        raise BackorderRefused(offer.refusal, offer.max_quantity, _refusal_message(stock, offer))
-    queue = stock.queue
-    if offer.waiting:
-        queue = (*queue, QueuedLine(line_id, offer.waiting))
+        raise BackorderRefused(offer)
+    waiting = offer.waiting if queue_rest else 0
+    queue = (*stock.queue, QueuedLine(line_id, waiting)) if waiting else stock.queue
     placed = replace(stock, on_hand=stock.on_hand - offer.ships_now, queue=queue)
     placed, _ = refresh_promises(placed)
-    return Placement(line_id, offer.ships_now, offer.waiting, offer.promised_on, placed)
+    promised_on = offer.promised_on if waiting else None
+    return Placement(line_id, offer.ships_now, waiting, promised_on, placed, offer)
 
 
 def _covering_dates(
@@ -171,23 +206,3 @@ def _refusal(stock: Stock, waiting: int, room: int | None) -> Refusal | None:
     if not stock.policy.allow_backorders:
         return Refusal.SOLD_OUT
     return Refusal.LIMIT_REACHED
-
-
-def _refusal_message(stock: Stock, offer: Quote) -> str:
-    if offer.refusal is Refusal.INVALID_QUANTITY:
-        return "Choose a quantity of at least 1."
-    if offer.refusal is Refusal.SOLD_OUT:
-        if stock.on_hand == 0:
-            return "Sold out: backorders are not taken for this product."
-        return f"Only {stock.on_hand} can be ordered: backorders are not taken for this product."
-    room = (offer.max_quantity or 0) - stock.on_hand
-    if room == 0:
-        if stock.on_hand == 0:
-            return "No more can be backordered: the waiting list for this product is full."
-        return f"Only {stock.on_hand} can be ordered: the waiting list for this product is full."
-    if stock.on_hand == 0:
-        return f"Only {room} more can be backordered."
-    return (
-        f"Only {offer.max_quantity} can be ordered: "
-        f"{stock.on_hand} in stock and {room} more can be backordered."
-    )

@@ -4,11 +4,21 @@ from dataclasses import dataclass
 from datetime import date
 
 
+class NewLine:
+    """An order line being placed, before the database gives it an id: equal only to itself."""
+
+    def __repr__(self) -> str:
+        return f"<new line {id(self):x}>"
+
+
+LineRef = int | NewLine  # a stored line's id, or a line being placed
+
+
 @dataclass(frozen=True)
 class QueuedLine:
     """Units of one order line waiting in the product's queue."""
 
-    line_id: int
+    line_id: LineRef
     waiting: int
     promised_on: date | None = None  # the date the shop currently tells this line
 

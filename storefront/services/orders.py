@@ -1,22 +1,21 @@
-"""Order use cases: place an order, cancel units, switch to a substitute, ship."""
+"""Order use cases: place an order, cancel waiting or reserved units, switch to a substitute."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import engine
 from ..database import write_transaction
-from ..extensions import db
+from ..engine.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES
+from ..engine.pricing import order_totals, shipping_fee, substitute_unit_price
 from ..models import EventKind, Order, OrderLine, Product, Substitute
-from ..pricing import order_totals, shipping_fee, substitute_unit_price
+from ..models.types import utcnow
+from ..queries.orders import has_shipped_order, order_for_checkout_key
 from .errors import InvalidRequest, NotFound
-from .supply import (
-    Timeline,
-    describe_promise,
+from .inventory import (
+    LoadedStock,
     load_stock,
     lock_products,
     refresh_product,
@@ -24,9 +23,7 @@ from .supply import (
     write_fills,
     write_promise_changes,
 )
-
-MAX_LINE_QUANTITY = 999
-MAX_LINES = 50
+from .timeline import Timeline, describe_promise
 
 
 @dataclass(frozen=True)
@@ -52,10 +49,37 @@ class Expectation:
     backorder_free_shipping: bool = False
     substitute_unit_price_cents: int | None = None  # what a chosen substitute was to cost
 
+    def as_list(self) -> list:
+        """A JSON-ready form, for a page to carry what it showed."""
+        promised_on = self.promised_on.isoformat() if self.promised_on else None
+        return [
+            self.ships_now,
+            self.waiting,
+            promised_on,
+            self.unit_price_cents,
+            self.backorder_discount_pct,
+            self.backorder_free_shipping,
+            self.substitute_unit_price_cents,
+        ]
+
+    @classmethod
+    def from_list(cls, values: list) -> "Expectation":
+        """The inverse of `as_list`; raises ValueError or TypeError for anything else."""
+        now, waiting, promised_on, price, discount, free_shipping, substitute_price = values
+        day = date.fromisoformat(promised_on) if promised_on is not None else None
+        return cls(now, waiting, day, price, discount, free_shipping, substitute_price)
+
+
+# Stands for "the page showed nothing for this item": never equal to what is found.
+NOTHING_SHOWN = Expectation(-1, -1, None, -1)
+
 
 @dataclass(frozen=True)
 class Item:
-    """Units of one product asked for; `substitute_id` takes the waiting part from another."""
+    """Units of one product asked for; `substitute_id` takes the waiting part from another.
+
+    `expected` is what the shopper was shown (None: nothing to check, as for staff tools).
+    """
 
     product_id: int
     quantity: int
@@ -78,15 +102,6 @@ class StockChanged(OrderRefused):
     """Stock, dates or prices moved since the shopper saw them; nothing was placed."""
 
 
-def has_shipped_order(email: str) -> bool:
-    shipped = (
-        select(OrderLine.id)
-        .join(Order)
-        .where(Order.email == email.strip().lower(), OrderLine.shipped > 0)
-    )
-    return bool(db.session.scalar(select(exists(shipped))))
-
-
 def place_order(contact: Contact, items: list[Item], checkout_key: str | None = None) -> Order:
     """Take what is on hand, queue the rest (if allowed), lock in prices and incentives."""
     _check_items(items)
@@ -104,15 +119,11 @@ def place_order(contact: Contact, items: list[Item], checkout_key: str | None = 
         return existing
 
 
-def order_for_checkout_key(checkout_key: str) -> Order | None:
-    return db.session.scalar(select(Order).where(Order.checkout_key == checkout_key))
-
-
 def _check_items(items: list[Item]) -> None:
     if not items:
         raise InvalidRequest("The order has no items.")
-    if len(items) > MAX_LINES:
-        raise InvalidRequest(f"An order can have at most {MAX_LINES} different products.")
+    if len(items) > MAX_ORDER_LINES:
+        raise InvalidRequest(f"An order can have at most {MAX_ORDER_LINES} different products.")
     seen = set()
     for item in items:
         if not isinstance(item.quantity, int) or not 1 <= item.quantity <= MAX_LINE_QUANTITY:
@@ -122,6 +133,34 @@ def _check_items(items: list[Item]) -> None:
         seen.add(item.product_id)
 
 
+@dataclass
+class _Placing:
+    """One order being placed: the locked products' stock as lines take it, and what went wrong."""
+
+    session: object
+    order: Order
+    products: dict[int, Product]
+    may_wait: bool
+    stocks: dict[int, LoadedStock] = field(default_factory=dict)
+    placed: list[tuple[OrderLine, engine.Placement]] = field(default_factory=list)
+    problems: dict[int, str] = field(default_factory=dict)
+    changed: dict[int, str] = field(default_factory=dict)
+
+    def stock_of(self, product: Product) -> LoadedStock:
+        if product.id not in self.stocks:
+            self.stocks[product.id] = load_stock(self.session, product)
+        return self.stocks[product.id]
+
+    def add_line(
+        self, product: Product, loaded: LoadedStock, placement: engine.Placement
+    ) -> OrderLine:
+        """The engine's placement becomes a line; the product's stock now counts it."""
+        line = _new_line(self.order, product, placement)
+        loaded.stock = placement.stock
+        self.placed.append((line, placement))
+        return line
+
+
 def _place(contact: Contact, items: list[Item], checkout_key: str | None) -> Order:
     returning_only = current_app.config["BACKORDERS_RETURNING_CUSTOMERS_ONLY"]
     email = contact.email.strip().lower()
@@ -129,74 +168,92 @@ def _place(contact: Contact, items: list[Item], checkout_key: str | None) -> Ord
         wanted = {item.product_id for item in items} | {
             item.substitute_id for item in items if item.substitute_id
         }
-        products = lock_products(session, wanted)
-        may_wait = not returning_only or has_shipped_order(email)
-        order = Order(
-            email=email,
-            name=contact.name.strip(),
-            address_line1=contact.address_line1.strip(),
-            address_line2=contact.address_line2.strip(),
-            city=contact.city.strip(),
-            postcode=contact.postcode.strip(),
-            country=contact.country.strip().upper(),
-            checkout_key=checkout_key,
-        )
+        order = _new_order(contact, email, checkout_key)
         session.add(order)
-        session.flush()
-        stocks = {}
-        problems: dict[int, str] = {}
-        changed: dict[int, str] = {}
-        timeline = Timeline()
-        summary = []
+        placing = _Placing(
+            session,
+            order,
+            lock_products(session, wanted),
+            may_wait=not returning_only or has_shipped_order(email),
+        )
         for item in items:
-            product = products[item.product_id]
-            substitute = products.get(item.substitute_id)
-            loaded = _stock_of(session, stocks, product)
-            offer = engine.quote(loaded.stock, item.quantity)
-            if offer.refusal is not None:
-                problems[product.id] = refusal_message(product, offer)
-                continue
-            waits = bool(offer.waiting) and substitute is None and not item.drop_waiting
-            seen = expectation(product, offer, substitute, waits=waits)
-            if item.expected and item.expected != seen:
-                changed[product.id] = f"{product.name}: {_what_changed(item.expected, seen)}"
-                continue
-            now_units, wait_units = offer.ships_now, offer.waiting
-            if wait_units and substitute:
-                _take_substitute(
-                    session, order, product, substitute, stocks, wait_units, problems, timeline
-                )
-                wait_units = 0
-            elif wait_units and item.drop_waiting:
-                wait_units = 0
-            if wait_units and not may_wait:
-                problems[product.id] = (
-                    f"{product.name}: only {offer.ships_now} can ship now, and backorders are "
-                    "open to returning customers only."
-                )
-                continue
-            if now_units + wait_units == 0:
-                continue
-            line = _add_line(session, order, product, loaded, now_units + wait_units, timeline)
-            summary.append(f"{line.quantity} × {product.name}")
-        if changed and not problems:
-            raise StockChanged(changed)
-        if problems:
-            raise OrderRefused(problems | changed)
-        if not order.lines:
+            _place_item(placing, item)
+        if placing.changed:
+            raise StockChanged(placing.problems | placing.changed)
+        if placing.problems:
+            raise OrderRefused(placing.problems)
+        if not placing.placed:
             raise InvalidRequest("Nothing is left in the order to place.")
+        session.flush()  # one flush gives the order and every line its id
         _store_totals(order, shipping_fee(current_app.config["SHIPPING_FEE_CENTS"], order.lines))
-        timeline.add(order.id, EventKind.PLACED, f"Order placed: {', '.join(summary)}.", first=True)
-        for loaded in stocks.values():
+        timeline = Timeline()
+        listed = ", ".join(f"{line.quantity} × {line.product.name}" for line, _ in placing.placed)
+        timeline.add(order.id, EventKind.PLACED, f"Order placed: {listed}.")
+        for line, placement in placing.placed:
+            _line_placed(timeline, line, placement)
+        for loaded in placing.stocks.values():
             refresh_product(loaded.product, loaded.stock)
         timeline.write(session)
         return order
 
 
-def _stock_of(session, stocks: dict, product: Product):
-    if product.id not in stocks:
-        stocks[product.id] = load_stock(session, product)
-    return stocks[product.id]
+def _new_order(contact: Contact, email: str, checkout_key: str | None) -> Order:
+    return Order(
+        created_at=utcnow(),  # the lines' place in their queues, before any flush
+        email=email,
+        name=contact.name.strip(),
+        address_line1=contact.address_line1.strip(),
+        address_line2=contact.address_line2.strip(),
+        city=contact.city.strip(),
+        postcode=contact.postcode.strip(),
+        country=contact.country.strip().upper(),
+        checkout_key=checkout_key,
+    )
+
+
+def _place_item(placing: _Placing, item: Item) -> None:
+    """Ask the engine once for the item's line; check it against what the shopper was shown."""
+    product = placing.products[item.product_id]
+    substitute = placing.products.get(item.substitute_id)
+    loaded = placing.stock_of(product)
+    waits_asked = substitute is None and not item.drop_waiting
+    try:
+        placement = engine.place(
+            loaded.stock, engine.NewLine(), item.quantity, queue_rest=waits_asked
+        )
+    except engine.BackorderRefused as refused:
+        placing.problems[product.id] = engine.refusal_message(refused.offer, product.name)
+        return
+    offer = placement.offer
+    seen = expectation(product, offer, substitute, waits=waits_asked and offer.waiting > 0)
+    if item.expected is not None and item.expected != seen:
+        placing.changed[product.id] = f"{product.name}: {_what_changed(item.expected, seen)}"
+        return
+    if placement.waiting and not placing.may_wait:
+        placing.problems[product.id] = (
+            f"{product.name}: only {offer.ships_now} can ship now, and backorders are "
+            "open to returning customers only."
+        )
+        return
+    if offer.waiting and substitute is not None:
+        _take_substitute(placing, product, substitute, offer.waiting)
+    if placement.allocated + placement.waiting:
+        placing.add_line(product, loaded, placement)
+
+
+def _take_substitute(placing: _Placing, product: Product, substitute: Product, units: int) -> None:
+    if not _is_substitute(placing.session, product.id, substitute.id):
+        placing.problems[product.id] = (
+            f"{substitute.name} is not offered instead of {product.name}."
+        )
+        return
+    loaded = placing.stock_of(substitute)
+    if loaded.stock.on_hand < units:
+        placing.problems[product.id] = f"{substitute.name} no longer has {units} in stock."
+        return
+    placement = engine.place(loaded.stock, engine.NewLine(), units)
+    line = placing.add_line(substitute, loaded, placement)
+    _price_as_substitute(line, product, product.price_cents)
 
 
 def expectation(
@@ -215,6 +272,8 @@ def expectation(
 
 
 def _what_changed(seen: Expectation, now: Expectation) -> str:
+    if seen == NOTHING_SHOWN:
+        return "please check the item as it is now."
     if seen.unit_price_cents != now.unit_price_cents:
         return "the price has changed."
     if seen.ships_now != now.ships_now:
@@ -226,88 +285,53 @@ def _what_changed(seen: Expectation, now: Expectation) -> str:
     return "the offer for waiting has changed."
 
 
-def refusal_message(product: Product, offer: engine.Quote) -> str:
-    """Why the quantity cannot be taken, and the most that can, in the same words everywhere."""
-    if not offer.max_quantity:
-        return f"{product.name} is sold out and cannot be ordered right now."
-    return f"Only {offer.max_quantity} of {product.name} can be ordered right now."
-
-
-def _add_line(session, order, product, loaded, quantity, timeline) -> OrderLine:
-    offer = engine.quote(loaded.stock, quantity)
+def _new_line(order: Order, product: Product, placement: engine.Placement) -> OrderLine:
+    """A new line as the engine placed it, with price and incentive locked in."""
     line = OrderLine(
-        order=order,
         product=product,
-        quantity=quantity,
+        quantity=placement.allocated + placement.waiting,
         unit_price_cents=product.price_cents,
         placed_at=order.created_at,
-        allocated=offer.ships_now,
-        waiting=offer.waiting,
+        allocated=placement.allocated,
+        waiting=placement.waiting,
+        backordered_units=placement.waiting,
+        promised_on=placement.promised_on,
     )
-    session.add(line)
-    session.flush()  # the engine queues the line under its id
-    placement = engine.place(loaded.stock, line.id, quantity)
-    loaded.stock = placement.stock
-    loaded.order_of_line[line.id] = order.id
-    line.allocated = placement.allocated
-    line.waiting = placement.waiting
-    line.backordered_units = placement.waiting
-    line.promised_on = placement.promised_on
     if placement.waiting:
         line.backorder_discount_pct = product.backorder_discount_pct
         line.backorder_free_shipping = product.backorder_free_shipping
+    order.lines.append(line)  # the order's cascade adds the line to the session
+    return line
+
+
+def _line_placed(timeline: Timeline, line: OrderLine, placement: engine.Placement) -> None:
+    """The line's timeline entries, once the flush has given it an id."""
+    if line.substitute_for is not None:
         timeline.add(
-            order.id,
+            line.order_id,
+            EventKind.SUBSTITUTED,
+            f"{line.quantity} × {line.product.name} instead of waiting for "
+            f"{line.substitute_for.name}.",
+            line_id=line.id,
+        )
+    if placement.waiting:
+        timeline.add(
+            line.order_id,
             EventKind.BACKORDERED,
-            f"{placement.waiting} × {product.name} on backorder, "
+            f"{placement.waiting} × {line.product.name} on backorder, "
             f"{describe_promise(placement.promised_on)}.",
             line_id=line.id,
             promised_on=placement.promised_on,
         )
-    return line
 
 
-def _take_substitute(session, order, product, substitute, stocks, units, problems, timeline):
-    if not _is_substitute(session, product.id, substitute.id):
-        problems[product.id] = f"{substitute.name} is not offered instead of {product.name}."
-        return
-    loaded = _stock_of(session, stocks, substitute)
-    if loaded.stock.on_hand < units:
-        problems[product.id] = f"{substitute.name} no longer has {units} in stock."
-        return
-    _add_substitute_line(
-        session,
-        order,
-        product,
-        substitute,
-        loaded,
-        units,
-        timeline,
-        price_cents=product.price_cents,
-        message=f"{units} × {substitute.name} instead of waiting for {product.name}.",
-    )
-
-
-def _add_substitute_line(
-    session,
-    order,
-    product,
-    substitute,
-    loaded,
-    units,
-    timeline,
-    *,
-    price_cents: int,
-    message: str,
-    replaces: OrderLine | None = None,
-):
-    """Units of `substitute` that ship now instead of waiting for `product`, at the lower price."""
-    line = _add_line(session, order, substitute, loaded, units, timeline)
-    line.unit_price_cents = substitute_unit_price(price_cents, substitute.price_cents)
-    line.substitute_for_product_id = product.id
+def _price_as_substitute(
+    line: OrderLine, product: Product, price_cents: int, replaces: OrderLine | None = None
+) -> None:
+    """Units of a substitute ship instead of waiting for `product`, at the lower price."""
+    line.unit_price_cents = substitute_unit_price(price_cents, line.product.price_cents)
+    line.substitute_for = product
     line.substitute_for_line_id = replaces.id if replaces else None
-    timeline.add(order.id, EventKind.SUBSTITUTED, message, line_id=line.id)
-    return line
 
 
 def _stop_waiting(line: OrderLine, units: int) -> None:
@@ -342,6 +366,21 @@ def _locked_line(session, line_id: int, order_id: int | None) -> tuple[OrderLine
     return line, product
 
 
+def check_cancellable(line: OrderLine, waiting: int, allocated: int = 0) -> None:
+    """Refuse to cancel units the line does not have (in words for the customer)."""
+    if waiting < 0 or allocated < 0 or waiting + allocated == 0:
+        raise InvalidRequest("Choose how many units to cancel.")
+    name = line.product.name
+    if allocated == 0 and waiting > line.waiting:
+        if not line.waiting:
+            raise InvalidRequest(f"No {name} units are waiting any more.")
+        raise InvalidRequest(f"Only {line.waiting} waiting units of {name} can be cancelled.")
+    if waiting > line.waiting or allocated > line.allocated:
+        raise InvalidRequest(
+            f"Only {line.waiting} waiting and {line.allocated} reserved units can be cancelled."
+        )
+
+
 def cancel_units(
     line_id: int,
     waiting: int = 0,
@@ -351,14 +390,9 @@ def cancel_units(
     by: str = "customer",
 ) -> OrderLine:
     """Cancel units of a line; the queue behind moves up and freed units fill it."""
-    if waiting < 0 or allocated < 0 or waiting + allocated == 0:
-        raise InvalidRequest("Choose how many units to cancel.")
     with write_transaction() as session:
         line, product = _locked_line(session, line_id, order_id)
-        if waiting > line.waiting or allocated > line.allocated:
-            raise InvalidRequest(
-                f"Only {line.waiting} waiting and {line.allocated} reserved units can be cancelled."
-            )
+        check_cancellable(line, waiting, allocated)
         loaded = load_stock(session, product)
         released = engine.release(loaded.stock, line.id, waiting=waiting, allocated=allocated)
         _stop_waiting(line, waiting)
@@ -373,7 +407,6 @@ def cancel_units(
             line_id=line.id,
         )
         _apply_release(session, loaded, released, timeline)
-        refresh_product(product, released.stock)
         _store_totals(line.order, line.order.shipping_cents)
         timeline.write(session)
         return line
@@ -401,29 +434,26 @@ def substitute_units(
         if sub_loaded.stock.on_hand < units:
             raise InvalidRequest(f"{substitute.name} has only {substitute.on_hand} in stock now.")
         _stop_waiting(line, units)
+        placement = engine.place(sub_loaded.stock, engine.NewLine(), units)
+        new_line = _new_line(line.order, substitute, placement)
+        _price_as_substitute(new_line, product, line.unit_price_cents, replaces=line)
+        session.flush()
         timeline = Timeline()
-        new_line = _add_substitute_line(
-            session,
-            line.order,
-            product,
-            substitute,
-            sub_loaded,
-            units,
-            timeline,
-            price_cents=line.unit_price_cents,
-            replaces=line,
-            message=f"{units} × {product.name} switched to {substitute.name}, which ships now.",
+        timeline.add(
+            line.order_id,
+            EventKind.SUBSTITUTED,
+            f"{units} × {product.name} switched to {substitute.name}, which ships now.",
+            line_id=new_line.id,
         )
         _apply_release(session, loaded, released, timeline)
-        refresh_product(product, released.stock)
-        refresh_product(substitute, sub_loaded.stock)
-        session.flush()
+        refresh_product(substitute, placement.stock)
         _store_totals(line.order, line.order.shipping_cents)
         timeline.write(session)
         return new_line
 
 
 def _apply_release(session, loaded, released, timeline) -> None:
+    """Units left a line: freed ones fill the queue, dates move, waiting orders refresh."""
     write_fills(session, loaded, released.fills, released.stock, timeline)
     write_promise_changes(
         session,
@@ -433,28 +463,4 @@ def _apply_release(session, loaded, released, timeline) -> None:
         skip=[fill.line_id for fill in released.fills],
     )
     touch_queue(session, loaded.product.id)
-
-
-def ship_order(order_id: int) -> Order:
-    """Ship every reserved unit of the order."""
-    with write_transaction() as session:
-        order = session.get(Order, order_id)
-        if order is None:
-            raise NotFound("No such order.")
-        lock_products(session, {line.product_id for line in order.lines})
-        for line in order.lines:
-            session.refresh(line)
-        shipped = defaultdict(int)
-        timeline = Timeline()
-        for line in order.lines:
-            if line.allocated:
-                shipped[line.product.name] += line.allocated
-                line.shipped += line.allocated
-                line.allocated = 0
-        if not shipped:
-            raise InvalidRequest("Nothing in this order is ready to ship.")
-        listed = ", ".join(f"{units} × {name}" for name, units in shipped.items())
-        timeline.add(order.id, EventKind.SHIPPED, f"Shipped: {listed}.")
-        session.flush()
-        timeline.write(session)
-        return order
+    refresh_product(loaded.product, released.stock)

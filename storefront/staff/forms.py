@@ -20,10 +20,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..engine.limits import MAX_SHIPMENT_UNITS, latest_expected_on
+from ..forms import MAX_ID
 from ..models.types import today as shop_today
-from ..services.catalog_import import latest_expected_on
-
-MAX_UNITS = 1_000_000
 
 
 class LoginForm(FlaskForm):
@@ -31,20 +30,35 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 
+def _row_id(value) -> int:
+    """A row id from a select; 0 means none. Out of the database's range is no choice at all."""
+    number = int(value)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError("Not a valid choice.")
+    return number
+
+
 class ReceiveForm(FlaskForm):
-    product_id = SelectField("Product", coerce=int, validators=[DataRequired()])
-    quantity = IntegerField(
-        "Units received", validators=[DataRequired(), NumberRange(min=1, max=MAX_UNITS)]
+    # The services check that the product and shipment exist (and belong together).
+    product_id = SelectField(
+        "Product", coerce=_row_id, validate_choice=False, validators=[DataRequired()]
     )
-    shipment_id = SelectField("Against shipment", coerce=int, validators=[Optional()])
+    quantity = IntegerField(
+        "Units received", validators=[DataRequired(), NumberRange(min=1, max=MAX_SHIPMENT_UNITS)]
+    )
+    shipment_id = SelectField(
+        "Against shipment", coerce=_row_id, validate_choice=False, validators=[Optional()]
+    )
     # One per showing of the form: sending the same form twice records the delivery once.
     receipt_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
 
 
 class ScheduleForm(FlaskForm):
-    product_id = SelectField("Product", coerce=int, validators=[DataRequired()])
+    product_id = SelectField(
+        "Product", coerce=_row_id, validate_choice=False, validators=[DataRequired()]
+    )
     quantity = IntegerField(
-        "Units expected", validators=[DataRequired(), NumberRange(min=1, max=MAX_UNITS)]
+        "Units expected", validators=[DataRequired(), NumberRange(min=1, max=MAX_SHIPMENT_UNITS)]
     )
     # InputRequired, not DataRequired: a date that cannot be read keeps its own message.
     expected_on = DateField("Expected on", validators=[InputRequired("Enter the expected date.")])

@@ -10,17 +10,12 @@ from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db, limiter
 from ..models import InboundShipment, StaffUser
+from ..queries.restock import RestockRow, incoming_shipments, recent_receipts, restock_rows
 from ..services import ServiceError
-from ..services.stock import (
-    AlreadyRecorded,
-    preview_receipt,
-    receive_stock,
-    recent_receipts,
-    schedule_shipment,
-)
+from ..services.receiving import AlreadyRecorded, preview_receipt, receive_stock
+from ..services.shipments import schedule_shipment
 from . import bp
 from .forms import LoginForm, ReceiveForm, ScheduleForm
-from .reports import RestockRow, restock_rows, scheduled_shipments
 
 # What browsers drop from a URL before reading it (WHATWG URL standard): controls and
 # spaces around it, and tabs and newlines anywhere.
@@ -64,30 +59,15 @@ def logout():
     return redirect(url_for("staff.login"))
 
 
-def _restock_forms(
-    rows: list[RestockRow], shipments: list[InboundShipment]
-) -> tuple[ReceiveForm, ScheduleForm]:
-    """The page's two forms, their choices taken from what the page shows anyway."""
-    products = [
-        SelectChoice(row.product.id, f"{row.product.name} ({row.product.sku})")
-        for row in sorted(rows, key=lambda row: row.product.name)
-    ]
-    receive = ReceiveForm(prefix="receive")
-    receive.product_id.choices = products
-    receive.shipment_id.choices = [SelectChoice(0, "None: unplanned delivery")] + [
-        SelectChoice(
-            s.id,
-            f"{s.product.sku}: {s.quantity} expected {s.expected_on.isoformat()}"
-            + (f" ({s.reference})" if s.reference else ""),
-        )
-        for s in shipments
-    ]
-    schedule = ScheduleForm(prefix="schedule")
-    schedule.product_id.choices = products
-    return receive, schedule
+def _restock_page(*, preview=None, status=200, **failed_forms):
+    """The restock page as it is now; a form that failed keeps what was typed and its errors.
 
-
-def _restock_page(rows, shipments, receive, schedule, *, preview=None, status=200):
+    Read after any write: a failed write ended the transaction earlier reads were made in.
+    """
+    rows, shipments = restock_rows(), incoming_shipments()
+    receive = failed_forms.get("receive") or ReceiveForm(prefix="receive", formdata=None)
+    schedule = failed_forms.get("schedule") or ScheduleForm(prefix="schedule", formdata=None)
+    _offer_choices(receive, schedule, rows, shipments)
     receive.receipt_key.data = secrets.token_urlsafe(24)
     page = render_template(
         "staff/restock.html",
@@ -101,70 +81,78 @@ def _restock_page(rows, shipments, receive, schedule, *, preview=None, status=20
     return page, status
 
 
+def _offer_choices(receive, schedule, rows: list[RestockRow], shipments: list[InboundShipment]):
+    """The forms' choices, taken from what the page shows anyway."""
+    products = [
+        SelectChoice(row.product.id, f"{row.product.name} ({row.product.sku})")
+        for row in sorted(rows, key=lambda row: row.product.name)
+    ]
+    receive.product_id.choices = schedule.product_id.choices = products
+    receive.shipment_id.choices = [SelectChoice(0, "None: unplanned delivery")] + [
+        SelectChoice(
+            s.id,
+            f"{s.product.sku}: {s.quantity} expected {s.expected_on.isoformat()}"
+            + (f" ({s.reference})" if s.reference else ""),
+        )
+        for s in shipments
+    ]
+
+
 @bp.get("/restock")
 @login_required
 def restock():
-    rows, shipments = restock_rows(), scheduled_shipments()
-    return _restock_page(rows, shipments, *_restock_forms(rows, shipments))
+    return _restock_page()
 
 
 @bp.post("/restock/receive")
 @login_required
 def receive():
-    rows, shipments = restock_rows(), scheduled_shipments()
-    receive, schedule = _restock_forms(rows, shipments)
-    if receive.validate_on_submit():
-        shipment_id = receive.shipment_id.data or None
-        args = (receive.product_id.data, receive.quantity.data, shipment_id)
-        try:
-            if "preview" in request.form:
-                preview = preview_receipt(*args)
-                return _restock_page(rows, shipments, receive, schedule, preview=preview)
-            result = receive_stock(
-                *args, receipt_key=receive.receipt_key.data, received_by_id=current_user.id
-            )
-        except AlreadyRecorded as repeat:
-            flash(str(repeat), "info")
-            return redirect(url_for("staff.restock"), 303)
-        except ServiceError as error:
-            receive.quantity.errors.append(str(error))
-            # The failed write ended the transaction they were read in: show what is now.
-            rows, shipments = restock_rows(), scheduled_shipments()
-        else:
-            flash(
-                f"Received {result.received} × {result.product_sku}: {len(result.filled)} "
-                f"waiting order(s) filled, {result.to_on_hand} to stock on hand.",
-                "success",
-            )
-            return redirect(url_for("staff.restock"))
-    return _restock_page(rows, shipments, receive, schedule, status=400)
+    form = ReceiveForm(prefix="receive")
+    if not form.validate_on_submit():
+        return _restock_page(receive=form, status=400)
+    args = (form.product_id.data, form.quantity.data, form.shipment_id.data or None)
+    try:
+        if "preview" in request.form:
+            return _restock_page(receive=form, preview=preview_receipt(*args))
+        result = receive_stock(
+            *args, receipt_key=form.receipt_key.data, received_by_id=current_user.id
+        )
+    except AlreadyRecorded as repeat:
+        flash(str(repeat), "info")
+        return redirect(url_for("staff.restock"), 303)
+    except ServiceError as error:
+        form.quantity.errors.append(str(error))
+        return _restock_page(receive=form, status=400)
+    flash(
+        f"Received {result.received} × {result.product_sku}: {len(result.filled)} "
+        f"waiting order(s) filled, {result.to_on_hand} to stock on hand.",
+        "success",
+    )
+    return redirect(url_for("staff.restock"))
 
 
 @bp.post("/restock/schedule")
 @login_required
 def schedule():
-    rows, shipments = restock_rows(), scheduled_shipments()
-    receive, schedule = _restock_forms(rows, shipments)
-    if schedule.validate_on_submit():
-        try:
-            shipment = schedule_shipment(
-                schedule.product_id.data,
-                schedule.quantity.data,
-                schedule.expected_on.data,
-                schedule.reference.data or "",
-            )
-        except ServiceError as error:
-            schedule.quantity.errors.append(str(error))
-            # The failed write ended the transaction they were read in: show what is now.
-            rows, shipments = restock_rows(), scheduled_shipments()
-        else:
-            flash(
-                f"Scheduled {shipment.quantity} units for {shipment.expected_on.isoformat()}; "
-                "waiting customers' dates are updated.",
-                "success",
-            )
-            return redirect(url_for("staff.restock"))
-    return _restock_page(rows, shipments, receive, schedule, status=400)
+    form = ScheduleForm(prefix="schedule")
+    if not form.validate_on_submit():
+        return _restock_page(schedule=form, status=400)
+    try:
+        shipment = schedule_shipment(
+            form.product_id.data,
+            form.quantity.data,
+            form.expected_on.data,
+            form.reference.data or "",
+        )
+    except ServiceError as error:
+        form.quantity.errors.append(str(error))
+        return _restock_page(schedule=form, status=400)
+    flash(
+        f"Scheduled {shipment.quantity} units for {shipment.expected_on.isoformat()}; "
+        "waiting customers' dates are updated.",
+        "success",
+    )
+    return redirect(url_for("staff.restock"))
 
 
 @bp.after_request

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from storefront.catalog_csv import CsvError, parse_catalog
 from storefront.extensions import db
 from storefront.models import (
     EventKind,
@@ -13,7 +14,7 @@ from storefront.models import (
     Product,
     ShipmentStatus,
 )
-from storefront.services.catalog_import import CsvError, import_catalog, parse_catalog
+from storefront.services.importing import import_catalog
 from storefront.services.orders import Contact, Item, place_order
 from tests.conftest import days
 

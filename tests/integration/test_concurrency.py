@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 
 from storefront.extensions import db
 from storefront.models import InboundShipment, OrderLine, Product, ShipmentStatus
-from storefront.services import stock as stock_service
+from storefront.services import receiving as stock_service
 from storefront.services.orders import Contact, Item, OrderRefused, place_order
-from storefront.services.stock import receive_stock, schedule_shipment
+from storefront.services.receiving import receive_stock
+from storefront.services.shipments import schedule_shipment
 from tests.conftest import days
 
 SHOPPERS = 50
@@ -124,7 +125,7 @@ def test_a_failure_halfway_through_a_receipt_changes_nothing(app, make_product, 
 
 
 def test_a_double_submitted_delivery_is_recorded_once_under_contention(app, make_product):
-    from storefront.services.stock import AlreadyRecorded
+    from storefront.services.receiving import AlreadyRecorded
 
     product_id = make_product(on_hand=0).id
     barrier = threading.Barrier(4)

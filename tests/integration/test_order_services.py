@@ -12,16 +12,11 @@ from storefront.services.orders import (
     OrderRefused,
     cancel_units,
     place_order,
-    ship_order,
     substitute_units,
 )
-from storefront.services.stock import (
-    cancel_shipment,
-    edit_shipment,
-    preview_receipt,
-    receive_stock,
-    schedule_shipment,
-)
+from storefront.services.receiving import preview_receipt, receive_stock
+from storefront.services.shipments import cancel_shipment, edit_shipment, schedule_shipment
+from storefront.services.shipping import ship_order
 from tests.conftest import days
 
 
@@ -77,7 +72,7 @@ def test_refused_order_writes_nothing(make_product):
 def test_backorder_limit_counts_every_waiting_unit(make_product):
     product = make_product(on_hand=0, backorder_limit=3)
     order_for(product, 2, n=1)
-    with pytest.raises(OrderRefused, match=r"Only 1 of .* can be ordered"):
+    with pytest.raises(OrderRefused, match=r"Only 1 more of .* can be backordered"):
         order_for(product, 2, n=2)
     order_for(product, 1, n=3)
     assert db.session.get(Product, product.id).waiting_units == 3
@@ -269,7 +264,7 @@ def test_cancelled_units_that_had_waited_lose_their_discount(make_product):
 
 def test_overdue_shipment_dates_from_today_and_the_daily_refresh_catches_up(make_product):
     from storefront.models import InboundShipment
-    from storefront.services.stock import refresh_all_promises
+    from storefront.services.shipments import refresh_all_promises
 
     product = make_product(on_hand=0)
     db.session.add(InboundShipment(product_id=product.id, quantity=5, expected_on=days(-3)))
@@ -297,7 +292,7 @@ def test_orders_behind_a_cancellation_get_a_new_version_even_without_new_dates(m
 
 def test_the_same_delivery_recorded_twice_counts_once(make_product):
     from storefront.models import StockReceipt
-    from storefront.services.stock import AlreadyRecorded
+    from storefront.services.receiving import AlreadyRecorded
 
     product = make_product(on_hand=0)
     receive_stock(product.id, 4, receipt_key="form-1")

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from storefront.availability import Status, availability_of
+from storefront.engine.availability import Status, availability_of
 
 
 @dataclass

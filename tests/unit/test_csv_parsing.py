@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from storefront.services.catalog_import import (
+from storefront.catalog_csv import (
     CsvError,
     decode_csv,
     parse_catalog,

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from storefront.extensions import db
 from storefront.models import Order, OrderLine, Product
-from storefront.services.orders import Contact, Item, place_order, ship_order
+from storefront.services.orders import Contact, Item, place_order
+from storefront.services.shipping import ship_order
 from tests.conftest import days
 
 ADDRESS = {
@@ -39,7 +40,7 @@ def orders_count() -> int:
 
 @pytest.fixture
 def backordered(make_product):
-    from storefront.services.stock import schedule_shipment
+    from storefront.services.shipments import schedule_shipment
 
     product = make_product(
         name="Grinder", slug="grinder", on_hand=1, price_cents=10000, backorder_discount_pct=10
@@ -64,7 +65,7 @@ def test_adding_more_than_a_product_can_take_says_why_and_offers_the_most(client
     response = add(client, knife, 5)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "Only 2 of Knife can be ordered right now." in html
+    assert "Only 2 of Knife can be ordered: backorders are not taken for this product." in html
     assert 'value="2"' in html and "Add 2 instead" in html
     assert "cart" not in client.get("/cart").get_data(as_text=True).split("<main")[1][:0]
     assert "Your cart is empty" in client.get("/cart").get_data(as_text=True)

@@ -7,7 +7,7 @@ import pytest
 from storefront.demo import seed_demo
 from storefront.extensions import db
 from storefront.models import Product
-from storefront.services.stock import schedule_shipment
+from storefront.services.shipments import schedule_shipment
 from tests.conftest import counted_queries, days
 
 

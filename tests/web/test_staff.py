@@ -8,7 +8,7 @@ from sqlalchemy import select
 from storefront.extensions import db
 from storefront.models import InboundShipment, OrderLine, Product
 from storefront.services.orders import Contact, Item, place_order
-from storefront.services.stock import schedule_shipment
+from storefront.services.shipments import schedule_shipment
 from tests.conftest import counted_queries, days
 
 

@@ -8,8 +8,10 @@ import pytest
 from storefront import create_app
 from storefront.extensions import db
 from storefront.models import Order, OrderLine, Substitute
-from storefront.services.orders import Contact, Item, place_order, ship_order
-from storefront.services.stock import receive_stock, schedule_shipment
+from storefront.services.orders import Contact, Item, place_order
+from storefront.services.receiving import receive_stock
+from storefront.services.shipments import schedule_shipment
+from storefront.services.shipping import ship_order
 from tests.conftest import counted_queries, days, require
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -88,7 +90,7 @@ def test_each_line_counts_its_place_among_waiting_lines_only(client, kettle):
 
 
 def test_queue_positions_are_read_in_one_query(client, kettle, make_product):
-    from storefront.queries import queue_positions
+    from storefront.queries.orders import queue_positions
 
     fan = make_product(name="Fan", on_hand=0)
     place((kettle, 1), (fan, 1), n=1)
@@ -387,8 +389,8 @@ def test_cancel_after_the_units_were_filled_says_so(client, queue):
 
 
 def test_a_refusal_from_the_service_is_shown_and_nothing_changes(client, queue, monkeypatch):
-    from storefront import tracking
     from storefront.services import InvalidRequest
+    from storefront.tracking import views as tracking
 
     def refuse(*_args, **_kwargs):
         raise InvalidRequest("Only 1 waiting and 0 reserved units can be cancelled.")

@@ -1,22 +1,22 @@
 """The cart as the shopper sees it: per line what ships now, what waits and until when, choices
 for the waiting units, and totals computed by the same pricing rules as a placed order."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import select
 
 from .. import engine
+from ..engine.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES
+from ..engine.pricing import Totals, order_totals, shipping_fee, substitute_unit_price
 from ..extensions import db
-from ..models import Product, Substitute
-from ..pricing import Totals, order_totals, shipping_fee, substitute_unit_price
-from ..queries import new_order_stock, scheduled_shipments
+from ..models import Product
+from ..queries.catalog import in_stock_substitutes
 from .errors import InvalidRequest
-from .orders import MAX_LINE_QUANTITY, Expectation, Item, expectation, refusal_message
+from .inventory import new_order_stock, scheduled_supply
+from .orders import NOTHING_SHOWN, Expectation, Item, expectation
 
 WAIT, DROP = "wait", "drop"
-MAX_CART_LINES = 50
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,19 @@ class CartLine:
         return next((p for p in self.substitutes if f"sub:{p.id}" == self.choice), None)
 
     @property
+    def choices(self) -> list[str]:
+        """What the shopper may do with the units that would wait."""
+        return [WAIT, DROP, *(f"sub:{p.id}" for p in self.substitutes)]
+
+    @property
     def waits(self) -> bool:
         return self.offer.accepted and self.offer.waiting > 0 and self.choice == WAIT
 
     @property
     def problem(self) -> str | None:
-        return None if self.offer.accepted else refusal_message(self.product, self.offer)
+        return (
+            None if self.offer.accepted else engine.refusal_message(self.offer, self.product.name)
+        )
 
     def priced(self) -> list[PricedUnits]:
         offer, product = self.offer, self.product
@@ -80,32 +87,19 @@ class CartLine:
             units.append(PricedUnits(offer.waiting, price))
         return [u for u in units if u.quantity]
 
-    def expectation(self) -> Expectation:
-        return expectation(self.product, self.offer, self.substitute, waits=self.waits)
+    def expectation_for(self, choice: str) -> Expectation:
+        """What the page tells the shopper this line gets with `choice`."""
+        substitute = next((p for p in self.substitutes if f"sub:{p.id}" == choice), None)
+        waits = self.offer.waiting > 0 and choice == WAIT
+        return expectation(self.product, self.offer, substitute, waits=waits)
 
-    def shown(self) -> list:
-        offer, product = self.offer, self.product
-        return [
-            self.quantity,
-            offer.ships_now,
-            offer.waiting,
-            offer.promised_on.isoformat() if offer.promised_on else None,
-            product.price_cents,
-            product.backorder_discount_pct if offer.waiting else 0,
-            product.backorder_free_shipping if offer.waiting else False,
-            [
-                [s.id, substitute_unit_price(product.price_cents, s.price_cents)]
-                for s in self.substitutes
-            ],
-        ]
-
-    def item(self) -> Item:
+    def item(self, expected: Expectation | None = None) -> Item:
         return Item(
             self.product.id,
             self.quantity,
             substitute_id=self.substitute.id if self.substitute else None,
             drop_waiting=self.choice == DROP,
-            expected=self.expectation(),
+            expected=expected,
         )
 
 
@@ -122,20 +116,34 @@ class CartReview:
             and any(line.priced() for line in self.lines)
         )
 
-    @property
-    def items(self) -> list[Item]:
-        return [line.item() for line in self.lines]
+    def refused_choices(self, asked: list[CartEntry]) -> dict[int, str]:
+        """Products whose asked choice is not on offer (the review fell back to waiting)."""
+        choice_of = {entry.product_id: entry.choice for entry in asked}
+        return {
+            line.product.id: "That choice is not available for this item."
+            for line in self.lines
+            if line.choice != choice_of[line.product.id]
+        }
 
-    def snapshot(self) -> dict[str, list]:
-        """What the page showed per product, whatever the shopper then chooses: the split,
-        the date, the price, the incentive for waiting and each substitute's price."""
-        return {str(line.product.id): line.shown() for line in self.lines}
+    def shown(self) -> dict[str, dict[str, list]]:
+        """What the page shows per product and per choice: the split, the date, the price,
+        the incentive for waiting and each substitute's price (JSON-ready)."""
+        return {
+            str(line.product.id): {c: line.expectation_for(c).as_list() for c in line.choices}
+            for line in self.lines
+        }
+
+    def items(self, shown: dict[str, dict[str, list]]) -> list[Item]:
+        """The order to place, each item carrying what the page showed for its choice; the
+        service compares that with the stock under its lock."""
+        return [line.item(_shown_for(shown, line)) for line in self.lines]
 
 
-def changed_since(review: CartReview, snapshot: dict) -> set[int]:
-    """Products whose quantity, split, date or price differ from the snapshot."""
-    now = review.snapshot()
-    return {int(key) for key in now.keys() | snapshot.keys() if now.get(key) != snapshot.get(key)}
+def _shown_for(shown: dict, line: CartLine) -> Expectation:
+    try:
+        return Expectation.from_list(shown[str(line.product.id)][line.choice])
+    except (KeyError, TypeError, ValueError):
+        return NOTHING_SHOWN
 
 
 def review_cart(entries: list[CartEntry]) -> CartReview:
@@ -147,40 +155,36 @@ def review_cart(entries: list[CartEntry]) -> CartReview:
     ids = [entry.product_id for entry in entries]
     products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(ids)))}
     entries = [entry for entry in entries if entry.product_id in products]
-    substitutes = defaultdict(list)
-    for product_id, substitute in db.session.execute(
-        select(Substitute.product_id, Product)
-        .join(Product, Product.id == Substitute.substitute_id)
-        .where(Substitute.product_id.in_(ids), Product.on_hand > 0)
-        .order_by(Substitute.rank, Product.name)
-    ):
-        substitutes[product_id].append(substitute)
-        products.setdefault(substitute.id, substitute)
-    shipments = scheduled_shipments(products)
+    substitutes = in_stock_substitutes(ids)
+    for alternatives in substitutes.values():
+        products.update((p.id, p) for p in alternatives)
+    shipments = scheduled_supply(products)
     stocks = {pid: new_order_stock(p, shipments[pid]) for pid, p in products.items()}
-
-    lines = []
-    for n, entry in enumerate(entries, start=1):
-        product = products[entry.product_id]
-        offer = engine.quote(stocks[product.id], entry.quantity)
-        usable = [s for s in substitutes[product.id] if stocks[s.id].on_hand >= offer.waiting]
-        choice = entry.choice
-        if choice != DROP and not any(f"sub:{s.id}" == choice for s in usable):
-            choice = WAIT  # a substitute that ran out (or was never offered) falls back
-        line = CartLine(product, entry.quantity, offer, choice, usable)
-        lines.append(line)
-        if not offer.accepted:
-            continue
-        # Take what this line will take, under placeholder line ids, before the next line.
-        taken = offer.ships_now + (offer.waiting if line.waits else 0)
-        if taken:
-            stocks[product.id] = engine.place(stocks[product.id], -n, taken).stock
-        if offer.waiting and line.substitute is not None:
-            sub = line.substitute.id
-            stocks[sub] = engine.place(stocks[sub], -n - len(entries), offer.waiting).stock
+    lines = [_review_line(entry, products, substitutes, stocks) for entry in entries]
     priced = [units for line in lines for units in line.priced()]
     fee = shipping_fee(current_app.config["SHIPPING_FEE_CENTS"], priced) if priced else 0
     return CartReview(lines, order_totals(priced, fee))
+
+
+def _review_line(entry: CartEntry, products: dict, substitutes: dict, stocks: dict) -> CartLine:
+    """One line, taking from `stocks` what placing it would take."""
+    product = products[entry.product_id]
+    stock = stocks[product.id]
+    offer = engine.quote(stock, entry.quantity)
+    usable = [s for s in substitutes[product.id] if stocks[s.id].on_hand >= offer.waiting]
+    choice = entry.choice
+    if choice != DROP and not any(f"sub:{s.id}" == choice for s in usable):
+        choice = WAIT  # a substitute that ran out (or was never offered) falls back
+    line = CartLine(product, entry.quantity, offer, choice, usable)
+    if not offer.accepted:
+        return line
+    stocks[product.id] = engine.place(
+        stock, engine.NewLine(), entry.quantity, queue_rest=line.waits
+    ).stock
+    if offer.waiting and line.substitute is not None:
+        sub = line.substitute.id
+        stocks[sub] = engine.place(stocks[sub], engine.NewLine(), offer.waiting).stock
+    return line
 
 
 class CannotAdd(InvalidRequest):
@@ -194,8 +198,8 @@ class CannotAdd(InvalidRequest):
 def add_to_cart(entries: list[CartEntry], product_id: int, quantity: int) -> list[CartEntry]:
     """The cart with `quantity` more of the product, if the product can take the new total."""
     existing = next((e for e in entries if e.product_id == product_id), None)
-    if existing is None and len(entries) >= MAX_CART_LINES:
-        raise CannotAdd(f"A cart holds at most {MAX_CART_LINES} products.", 0)
+    if existing is None and len(entries) >= MAX_ORDER_LINES:
+        raise CannotAdd(f"A cart holds at most {MAX_ORDER_LINES} products.", 0)
     had = existing.quantity if existing else 0
     total = had + quantity
     line = review_cart([CartEntry(product_id, min(total, MAX_LINE_QUANTITY))]).lines[0]
@@ -207,6 +211,21 @@ def add_to_cart(entries: list[CartEntry], product_id: int, quantity: int) -> lis
             message += f" You have {had} in your cart; you can add {room} more."
         raise CannotAdd(message, max(room, 0))
     return with_entry(entries, CartEntry(product_id, total, existing.choice if existing else WAIT))
+
+
+def change_line(
+    entries: list[CartEntry], product_id: int, quantity: int, choice: str
+) -> list[CartEntry]:
+    """The cart with the product's line changed: 0 units removes it; a choice must be offered."""
+    if quantity == 0:
+        return [e for e in entries if e.product_id != product_id]
+    entry = CartEntry(product_id, quantity, choice)
+    lines = review_cart([entry]).lines
+    if not lines:
+        raise InvalidRequest("That product is no longer sold; remove it from your cart.")
+    if choice not in lines[0].choices:
+        raise InvalidRequest("That substitute is not available for this item.")
+    return with_entry(entries, entry)
 
 
 def with_entry(entries: list[CartEntry], entry: CartEntry) -> list[CartEntry]:

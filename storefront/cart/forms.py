@@ -1,19 +1,15 @@
 """Forms for the cart and the checkout (Flask-WTF: CSRF and validation included)."""
 
+from flask import current_app
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (
-    DataRequired,
-    Email,
-    InputRequired,
-    Length,
-    NumberRange,
-    Regexp,
-    StopValidation,
-)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Regexp
 
-from .services.orders import MAX_LINE_QUANTITY
+from ..engine.limits import MAX_LINE_QUANTITY, QUANTITY_MESSAGE
+from ..forms import IdField
+from ..services.orders import Contact
 
 COUNTRY_NAMES = [
     ("US", "United States"),
@@ -38,36 +34,8 @@ COUNTRY_NAMES = [
 COUNTRIES = [SelectChoice("", "Choose a country")] + [
     SelectChoice(code, name) for code, name in COUNTRY_NAMES
 ]
-QUANTITY_MESSAGE = f"Enter a whole number from 1 to {MAX_LINE_QUANTITY}."
-# Ids are 32-bit integer columns; a larger number makes the database driver raise.
-MAX_ID = 2**31 - 1
-
-
-class IdField(IntegerField):
-    """A row's id: `.data` is a whole number from 1 to MAX_ID or None, even before validation.
-
-    The cart looks its product up before validating (to show the product page with the
-    error), so an id no row can have must never reach the database as a number.
-    """
-
-    def __init__(self, label=None, validators=(), *, unknown="Unknown product.", **kwargs):
-        self.unknown = unknown
-        super().__init__(
-            label,
-            [InputRequired(unknown), NumberRange(1, MAX_ID, unknown), *validators],
-            invalid_value_message=unknown,
-            **kwargs,
-        )
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data is not None and not 1 <= self.data <= MAX_ID:
-            self.data = None
-            raise ValueError(self.unknown)
-
-    def pre_validate(self, form):
-        if self.process_errors:
-            raise StopValidation()  # processing said what is wrong; once is enough
+# A snapshot of a full cart: every line with each of its choices.
+MAX_SNAPSHOT_LENGTH = 48_000
 
 
 class AddToCartForm(FlaskForm):
@@ -119,4 +87,33 @@ class CheckoutForm(FlaskForm):
         "Country", choices=COUNTRIES, validators=[DataRequired("Choose the country.")]
     )
     checkout_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
-    snapshot = HiddenField(validators=[DataRequired(), Length(max=8000)])
+    # What the page showed, signed: placing the order checks it still holds.
+    snapshot = HiddenField(validators=[DataRequired(), Length(max=MAX_SNAPSHOT_LENGTH)])
+
+    def contact(self) -> Contact:
+        return Contact(
+            email=self.email.data,
+            name=self.name.data,
+            address_line1=self.address_line1.data,
+            address_line2=self.address_line2.data or "",
+            city=self.city.data,
+            postcode=self.postcode.data,
+            country=self.country.data,
+        )
+
+
+def _snapshots() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="checkout-snapshot")
+
+
+def sign_snapshot(shown: dict) -> str:
+    return _snapshots().dumps(shown)
+
+
+def read_snapshot(signed: str) -> dict:
+    """What a checkout page showed; a forged or garbled value showed nothing."""
+    try:
+        shown = _snapshots().loads(signed)
+    except BadSignature:
+        return {}
+    return shown if isinstance(shown, dict) else {}

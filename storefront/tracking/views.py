@@ -1,29 +1,17 @@
-"""Blueprint for tracking: order lookup, the tracking page, its live status and self-service."""
+"""Order lookup, the tracking page, its live status, and the customer's own changes."""
 
 import re
-from dataclasses import dataclass
-from datetime import date
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
-from . import queries
-from .extensions import limiter
-from .models import Order, OrderLine, Product
-from .pricing import substitute_unit_price
-from .services import ServiceError
-from .services.orders import cancel_units, substitute_units
-from .tracking_forms import CancelForm, LookupForm, SubstituteForm
-
-bp = Blueprint("tracking", __name__)
+from ..extensions import limiter
+from ..models import Order, OrderLine
+from ..queries import orders as queries
+from ..queries.tracking import order_status
+from ..services import ServiceError
+from ..services.orders import cancel_units, check_cancellable, substitute_units
+from . import bp
+from .forms import CancelForm, LookupForm, SubstituteForm
 
 # Tokens are 22 URL-safe characters; anything else cannot be one, so it costs no query.
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")
@@ -71,7 +59,7 @@ def track():
 
 @bp.get("/orders/<token>")
 def order(token: str):
-    return render_template("tracking/order.html", **status_context(_order_or_404(token)))
+    return _with_status("tracking/order.html", _order_or_404(token))
 
 
 @bp.get("/orders/<token>/status")
@@ -86,7 +74,7 @@ def status(token: str):
             abort(404)
         if version == seen:
             return "", 204
-    return render_template("tracking/_status.html", **status_context(_order_or_404(token)))
+    return _with_status("tracking/_status.html", _order_or_404(token))
 
 
 @bp.post("/orders/<token>/lines/<int:line_id>/cancel")
@@ -97,13 +85,13 @@ def cancel(token: str, line_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         return _page_with_problem(order, _first_error(form), invalid_line=line)
-    units = form.units.data
-    if units > line.waiting:
-        return _page_with_problem(order, _too_many(line), invalid_line=line)
-    if not form.confirmed:
-        return render_template("tracking/confirm_cancel.html", order=order, line=line, units=units)
-    name = line.product.name
+    units, name = form.units.data, line.product.name
     try:
+        check_cancellable(line, waiting=units)
+        if not form.confirmed:
+            return render_template(
+                "tracking/confirm_cancel.html", order=order, line=line, units=units
+            )
         cancel_units(line.id, waiting=units, order_id=order.id, by="customer")
     except ServiceError as error:
         return _page_with_problem(order, f"{name}: {error}", invalid_line=line)
@@ -150,88 +138,14 @@ def _first_error(form) -> str:
     return errors[0] if errors else "Please try again."
 
 
-def _too_many(line: OrderLine) -> str:
-    if not line.waiting:
-        return f"No {line.product.name} units are waiting any more."
-    return f"Only {line.waiting} × {line.product.name} are waiting; enter at most {line.waiting}."
-
-
 def _page_with_problem(order: Order, problem: str, invalid_line: OrderLine | None = None):
-    context = status_context(order, problem=problem, invalid_line=invalid_line)
-    return render_template("tracking/order.html", **context), 400
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where an order's units are, added up for the one-line summary."""
-
-    shipped: int
-    ready: int
-    waiting: int
-    cancelled: int
-    # The last promise among the waiting lines; None if any of them has no date yet.
-    expected_by: date | None
-
-    @property
-    def phrase(self) -> str:
-        """E.g. "1 item shipped, 2 ready to ship, 1 waiting"."""
-        parts = [
-            (self.shipped, "shipped"),
-            (self.ready, "ready to ship"),
-            (self.waiting, "waiting"),
-        ]
-        if not (self.ready or self.waiting):
-            parts.append((self.cancelled, "cancelled"))
-        shown = [(units, what) for units, what in parts if units]
-        if not shown:
-            return ""
-        (units, what), rest = shown[0], shown[1:]
-        first = f"{units} {'item' if units == 1 else 'items'} {what}"
-        return ", ".join([first, *(f"{units} {what}" for units, what in rest)])
-
-
-def progress_of(order: Order) -> Progress:
-    waiting_lines = [line for line in order.lines if line.waiting]
-    promises = [line.promised_on for line in waiting_lines]
-    return Progress(
-        shipped=sum(line.shipped for line in order.lines),
-        ready=sum(line.allocated for line in order.lines),
-        waiting=sum(line.waiting for line in waiting_lines),
-        cancelled=sum(line.cancelled for line in order.lines),
-        expected_by=max(promises) if promises and None not in promises else None,
+    invalid_line_id = invalid_line.id if invalid_line else None
+    page = _with_status(
+        "tracking/order.html", order, problem=problem, invalid_line_id=invalid_line_id
     )
+    return page, 400
 
 
-@dataclass(frozen=True)
-class SubstituteOffer:
-    product: Product
-    unit_price_cents: int  # what the customer pays: the lower of the two prices
-
-
-def substitute_offers(waiting_lines: list[OrderLine]) -> dict[int, list[SubstituteOffer]]:
-    """What each waiting line could switch to now, by line id, in one query for them all."""
-    substitutes = queries.in_stock_substitutes_for(waiting_lines)
-    return {
-        line.id: [
-            SubstituteOffer(
-                product, substitute_unit_price(line.unit_price_cents, product.price_cents)
-            )
-            for product in substitutes.get(line.id, [])
-        ]
-        for line in waiting_lines
-    }
-
-
-def status_context(
-    order: Order, problem: str | None = None, invalid_line: OrderLine | None = None
-) -> dict:
-    """Everything the status fragment shows; read with the order's version first."""
-    waiting_lines = [line for line in order.lines if line.waiting]
-    return {
-        "order": order,
-        "progress": progress_of(order),
-        "positions": queries.queue_positions(order) if waiting_lines else {},
-        "offers": substitute_offers(waiting_lines),
-        "problem": problem,
-        "invalid_line_id": invalid_line.id if invalid_line else None,
-    }
+def _with_status(template: str, order: Order, **extra) -> str:
+    """The tracking page or its status fragment; the status is read after the order."""
+    return render_template(template, order=order, status=order_status(order), **extra)

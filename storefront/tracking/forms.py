@@ -6,9 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from .cart_forms import IdField
+from ..engine.limits import MAX_LINE_QUANTITY
+from ..forms import IdField
 
-MAX_UNITS = 999
 _ORDER_NUMBER = re.compile(r"#?\s*([0-9]{1,9})")
 
 
@@ -36,7 +36,7 @@ class CancelForm(FlaskForm):
         "Units to cancel",
         validators=[
             InputRequired("Enter how many waiting units to cancel."),
-            NumberRange(1, MAX_UNITS, "Enter a whole number of units, at least 1."),
+            NumberRange(1, MAX_LINE_QUANTITY, "Enter a whole number of units, at least 1."),
         ],
     )
     confirm = HiddenField()
@@ -48,4 +48,6 @@ class CancelForm(FlaskForm):
 
 class SubstituteForm(FlaskForm):
     substitute_id = IdField("Substitute")
-    units = IntegerField("Units to switch", validators=[InputRequired(), NumberRange(1, MAX_UNITS)])
+    units = IntegerField(
+        "Units to switch", validators=[InputRequired(), NumberRange(1, MAX_LINE_QUANTITY)]
+    )

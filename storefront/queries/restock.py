@@ -1,4 +1,4 @@
-"""What staff read to restock: demand waiting per product and the supply coming in."""
+"""What staff read to restock: demand waiting per product, the supply coming in, receipts."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import InboundShipment, OrderLine, Product, ShipmentStatus
+from ..models import InboundShipment, OrderLine, Product, ShipmentStatus, StockReceipt
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,24 @@ def restock_rows() -> list[RestockRow]:
     return rows
 
 
-def scheduled_shipments() -> list[InboundShipment]:
+def incoming_shipments() -> list[InboundShipment]:
+    """Shipments still expected, soonest first, with their products."""
     return list(
         db.session.scalars(
             select(InboundShipment)
             .options(joinedload(InboundShipment.product))
             .where(InboundShipment.status == ShipmentStatus.SCHEDULED)
             .order_by(InboundShipment.expected_on, InboundShipment.id)
+        )
+    )
+
+
+def recent_receipts(limit: int = 10) -> list[StockReceipt]:
+    return list(
+        db.session.scalars(
+            select(StockReceipt)
+            .options(joinedload(StockReceipt.product))
+            .order_by(StockReceipt.id.desc())
+            .limit(limit)
         )
     )

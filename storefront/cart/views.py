@@ -1,0 +1,177 @@
+"""The cart and the checkout: what ships now, what waits, and placing the order."""
+
+import secrets
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+
+from ..catalog.views import product_page
+from ..engine.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES, QUANTITY_MESSAGE
+from ..extensions import db
+from ..models import Product
+from ..queries.orders import order_by_token, order_for_checkout_key
+from ..services.cart import CannotAdd, CartEntry, add_to_cart, change_line, review_cart
+from ..services.errors import InvalidRequest
+from ..services.orders import OrderRefused, StockChanged, place_order
+from . import bp
+from .forms import AddToCartForm, CheckoutForm, UpdateLineForm, read_snapshot, sign_snapshot
+
+
+# The cart lives in the signed session cookie as [[product_id, quantity, choice], ...].
+def cart_entries() -> list[CartEntry]:
+    entries = []
+    for raw in session.get("cart", [])[:MAX_ORDER_LINES]:
+        try:
+            product_id, quantity, choice = int(raw[0]), int(raw[1]), str(raw[2])
+        except (TypeError, ValueError, IndexError):
+            continue
+        if 1 <= quantity <= MAX_LINE_QUANTITY:
+            entries.append(CartEntry(product_id, quantity, choice))
+    return entries
+
+
+def save_cart(entries: list[CartEntry]) -> None:
+    session["cart"] = [[e.product_id, e.quantity, e.choice] for e in entries]
+
+
+def cart_count() -> int:
+    """Units in the cart, for the header: read from the cookie, no query."""
+    return sum(entry.quantity for entry in cart_entries())
+
+
+@bp.post("/cart/add")
+def add():
+    form = AddToCartForm()
+    product = db.session.get(Product, form.product_id.data) if form.product_id.data else None
+    if product is None:
+        abort(404, "There is no such product in the shop.")
+    if not form.validate_on_submit():
+        message = QUANTITY_MESSAGE if form.quantity.errors else "The form expired; try again."
+        return product_page(product, message)
+    try:
+        save_cart(add_to_cart(cart_entries(), product.id, form.quantity.data))
+    except CannotAdd as refused:
+        return product_page(product, str(refused), suggestion=refused.room or None)
+    flash(f"Added {form.quantity.data} × {product.name} to your cart.", "success")
+    return redirect(url_for("cart.view"))
+
+
+@bp.get("/cart")
+def view():
+    return render_template("cart/cart.html", review=review_cart(cart_entries()), errors={})
+
+
+@bp.post("/cart/update")
+def update():
+    form = UpdateLineForm()
+    entries = cart_entries()
+    entry = next((e for e in entries if e.product_id == form.product_id.data), None)
+    if entry is None:
+        return _cart_answer({}, status=400, message="That product is not in your cart.")
+    if not form.validate_on_submit():
+        error = form.quantity.errors[0] if form.quantity.errors else "Please try again."
+        return _cart_answer({entry.product_id: error}, status=400)
+    choice = request.form.get("choice", entry.choice)
+    try:
+        save_cart(change_line(entries, entry.product_id, form.quantity.data, choice))
+    except InvalidRequest as error:
+        return _cart_answer({entry.product_id: str(error)}, status=400)
+    return _cart_answer({}, message=None if form.quantity.data else "Removed from your cart.")
+
+
+def _cart_answer(errors: dict, status: int = 200, message: str | None = None):
+    """htmx gets the cart fragment to swap in place; a plain form post goes back to the cart."""
+    if status == 200 and not request.headers.get("HX-Request"):
+        if message:
+            flash(message, "success")
+        return redirect(url_for("cart.view"))
+    template = "cart/_cart.html" if request.headers.get("HX-Request") else "cart/cart.html"
+    kind = "success" if status == 200 else "error"
+    page = render_template(
+        template,
+        review=review_cart(cart_entries()),
+        errors=errors,
+        message=message,
+        message_kind=kind,
+    )
+    return page, status
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout():
+    form = CheckoutForm()
+    key = form.checkout_key.data if request.method == "POST" else None
+    placed = _placed_with(key)
+    if placed is not None:  # a double click, a reload or a repeated post
+        return placed
+    entries = cart_entries()
+    if not entries:
+        flash("Your cart is empty.", "info")
+        return redirect(url_for("cart.view"))
+    if request.method == "GET":
+        return _checkout_page(form, review_cart(entries))
+    chosen = [
+        CartEntry(e.product_id, e.quantity, request.form.get(f"choice-{e.product_id}", e.choice))
+        for e in entries
+    ]
+    return _place(form, chosen, key)
+
+
+def _place(form: CheckoutForm, chosen: list[CartEntry], key: str):
+    review = review_cart(chosen)
+    bad_choices = review.refused_choices(chosen)
+    if "refresh" in request.form and not bad_choices:
+        return _checkout_page(form, review, key=key)
+    if bad_choices or not form.validate_on_submit() or not review.can_check_out:
+        return _checkout_page(form, review, key=key, problems=bad_choices, status=400)
+    items = review.items(read_snapshot(form.snapshot.data))
+    try:
+        order = place_order(form.contact(), items, checkout_key=key)
+    except StockChanged as change:
+        review = review_cart(cart_entries())
+        return _checkout_page(
+            form,
+            review,
+            key=key,
+            changed=set(change.problems),
+            problems=change.problems,
+            status=409,
+        )
+    except OrderRefused as refused:
+        return _checkout_page(form, review, key=key, problems=refused.problems, status=400)
+    except InvalidRequest as refused:
+        return _checkout_page(form, review, key=key, problems={0: str(refused)}, status=400)
+    session.pop("cart", None)
+    return redirect(url_for("cart.confirmation", token=order.token), 303)
+
+
+def _placed_with(key: str | None):
+    order = order_for_checkout_key(key) if key else None
+    if order is None:
+        return None
+    session.pop("cart", None)
+    return redirect(url_for("cart.confirmation", token=order.token), 303)
+
+
+def _checkout_page(form, review, *, key=None, changed=frozenset(), problems=None, status=200):
+    # A concurrent click with the same key may have placed the order while this request
+    # found the stock changed (by that very order): show the order, not a failure.
+    placed = _placed_with(key)
+    if placed is not None:
+        return placed
+    save_cart([CartEntry(line.product.id, line.quantity, line.choice) for line in review.lines])
+    # Each showing of the form gets a fresh one-time key and the snapshot of what it shows.
+    form.checkout_key.data = secrets.token_urlsafe(24)
+    form.snapshot.data = sign_snapshot(review.shown())
+    return render_template(
+        "cart/checkout.html", form=form, review=review, changed=changed, problems=problems or {}
+    ), status
+
+
+@bp.get("/checkout/confirmation/<token>")
+def confirmation(token: str):
+    order = order_by_token(token)
+    if order is None:
+        abort(404, "There is no such order.")
+    response = current_app.make_response(render_template("cart/confirmation.html", order=order))
+    response.headers["Cache-Control"] = "no-store"
+    return response

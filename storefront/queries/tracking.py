@@ -1,0 +1,71 @@
+"""An order's tracking status as its customer sees it: the summary, queue places, alternatives."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from ..models import Order, Product
+from .catalog import in_stock_substitutes
+from .orders import queue_positions
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where an order's units are, added up for the one-line summary."""
+
+    shipped: int
+    ready: int
+    waiting: int
+    cancelled: int
+    # The last promise among the waiting lines; None if any of them has no date yet.
+    expected_by: date | None
+
+    @property
+    def phrase(self) -> str:
+        """E.g. "1 item shipped, 2 ready to ship, 1 waiting"."""
+        parts = [
+            (self.shipped, "shipped"),
+            (self.ready, "ready to ship"),
+            (self.waiting, "waiting"),
+        ]
+        if not (self.ready or self.waiting):
+            parts.append((self.cancelled, "cancelled"))
+        shown = [(units, what) for units, what in parts if units]
+        if not shown:
+            return ""
+        (units, what), rest = shown[0], shown[1:]
+        first = f"{units} {'item' if units == 1 else 'items'} {what}"
+        return ", ".join([first, *(f"{units} {what}" for units, what in rest)])
+
+
+def progress_of(order: Order) -> Progress:
+    waiting_lines = [line for line in order.lines if line.waiting]
+    promises = [line.promised_on for line in waiting_lines]
+    return Progress(
+        shipped=sum(line.shipped for line in order.lines),
+        ready=sum(line.allocated for line in order.lines),
+        waiting=sum(line.waiting for line in waiting_lines),
+        cancelled=sum(line.cancelled for line in order.lines),
+        expected_by=max(promises) if promises and None not in promises else None,
+    )
+
+
+@dataclass(frozen=True)
+class OrderStatus:
+    """Everything the status fragment shows; read after the order (and so its version)."""
+
+    order: Order
+    progress: Progress
+    positions: dict[int, int]  # each waiting line's place in its product's queue
+    alternatives: dict[int, list[Product]]  # per waiting line: substitutes that cover it now
+
+
+def order_status(order: Order) -> OrderStatus:
+    waiting_lines = [line for line in order.lines if line.waiting]
+    if not waiting_lines:
+        return OrderStatus(order, progress_of(order), {}, {})
+    substitutes = in_stock_substitutes({line.product_id for line in waiting_lines})
+    alternatives = {
+        line.id: [p for p in substitutes[line.product_id] if p.on_hand >= line.waiting]
+        for line in waiting_lines
+    }
+    return OrderStatus(order, progress_of(order), queue_positions(order), alternatives)

@@ -1,0 +1,203 @@
+"""A product's stock for the use cases: lock the rows, load the engine's Stock, write results."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from .. import engine
+from ..engine import Fill, PromiseChange, QueuedLine, Stock
+from ..engine.limits import MAX_SHIPMENT_UNITS
+from ..extensions import db
+from ..models import InboundShipment, Order, OrderLine, Product, ShipmentStatus
+from ..models.types import today
+from .errors import InvalidRequest, NotFound
+from .timeline import Timeline, expire
+
+
+def lock_products(session: Session, product_ids: Iterable[int]) -> dict[int, Product]:
+    """Lock the rows in sku order (one order for everyone, so no deadlocks), freshly read."""
+    ids = set(product_ids)
+    query = (
+        select(Product)
+        .where(Product.id.in_(ids))
+        .order_by(Product.sku)
+        .execution_options(populate_existing=True)
+    )
+    if session.get_bind().dialect.name != "sqlite":  # SQLite holds its write lock already
+        query = query.with_for_update()
+    products = {product.id: product for product in session.scalars(query)}
+    missing = ids - products.keys()
+    if missing:
+        raise NotFound(f"No product with id {min(missing)}.")
+    return products
+
+
+@dataclass
+class LoadedStock:
+    """A product's Stock plus the facts the engine does not need but the writer does."""
+
+    product: Product
+    stock: Stock
+    order_of_line: dict[int, int] = field(default_factory=dict)
+
+
+def load_stock(session: Session, product: Product) -> LoadedStock:
+    queue_rows = session.execute(
+        select(OrderLine.id, OrderLine.order_id, OrderLine.waiting, OrderLine.promised_on)
+        .where(OrderLine.product_id == product.id, OrderLine.waiting > 0)
+        .order_by(OrderLine.placed_at, OrderLine.id)
+    ).all()
+    queue = tuple(QueuedLine(row.id, row.waiting, row.promised_on) for row in queue_rows)
+    stock = product_stock(product, scheduled_supply([product.id])[product.id], queue)
+    return LoadedStock(product, stock, {row.id: row.order_id for row in queue_rows})
+
+
+def refresh_product(product: Product, stock: Stock) -> None:
+    """Keep the catalog's stored summary equal to what the engine says."""
+    product.on_hand = stock.on_hand
+    product.waiting_units = stock.waiting_units
+    product.next_promise_on = None if stock.on_hand else engine.quote(stock, 1).promised_on
+
+
+def scheduled_supply(product_ids: Iterable[int]) -> dict[int, list[engine.ScheduledShipment]]:
+    """The supply still expected for each product, as the engine takes it, in one query."""
+    found = defaultdict(list)
+    rows = db.session.execute(
+        select(
+            InboundShipment.product_id,
+            InboundShipment.id,
+            InboundShipment.quantity,
+            InboundShipment.expected_on,
+        ).where(
+            InboundShipment.product_id.in_(list(product_ids)),
+            InboundShipment.status == ShipmentStatus.SCHEDULED,
+        )
+    )
+    for row in rows:
+        found[row.product_id].append(
+            engine.ScheduledShipment(row.id, row.quantity, row.expected_on)
+        )
+    return found
+
+
+def product_stock(
+    product: Product,
+    shipments: list[engine.ScheduledShipment],
+    queue: tuple[engine.QueuedLine, ...],
+) -> Stock:
+    """The engine's view of one product, with the shop's settings and today's date."""
+    return Stock(
+        on_hand=product.on_hand,
+        queue=queue,
+        shipments=tuple(shipments),
+        handling_days=current_app.config["HANDLING_DAYS"],
+        policy=engine.BackorderPolicy(product.allow_backorders, product.backorder_limit),
+        today=today(),
+    )
+
+
+def new_order_stock(product: Product, shipments: list[engine.ScheduledShipment]) -> Stock:
+    """The product's Stock as a new order sees it, from the stored summary and its schedule."""
+    # A new order only needs to know how many units wait ahead of it, not whose they are.
+    queue = (QueuedLine(0, product.waiting_units),) if product.waiting_units else ()
+    return product_stock(product, shipments, queue)
+
+
+def quote_product(product: Product, quantity: int) -> engine.Quote:
+    """What an order of `quantity` units would get now: ships now, waits, and until when."""
+    shipments = scheduled_supply([product.id])[product.id]
+    return engine.quote(new_order_stock(product, shipments), quantity)
+
+
+def check_units(quantity: int, *, allow_zero: bool = False) -> None:
+    low = 0 if allow_zero else 1
+    if not isinstance(quantity, int) or not low <= quantity <= MAX_SHIPMENT_UNITS:
+        raise InvalidRequest(
+            f"Quantity must be a whole number from {low} to {MAX_SHIPMENT_UNITS:,}."
+        )
+
+
+def scheduled_shipment(session, shipment_id: int, product_id: int | None = None):
+    shipment = session.get(InboundShipment, shipment_id, populate_existing=True)
+    if shipment is None or (product_id is not None and shipment.product_id != product_id):
+        raise NotFound("No such shipment for this product.")
+    if shipment.status is not ShipmentStatus.SCHEDULED:
+        raise InvalidRequest(f"That shipment is already {shipment.status.value}.")
+    return shipment
+
+
+def write_fills(
+    session: Session,
+    loaded: LoadedStock,
+    fills: Sequence[Fill],
+    new_stock: Stock,
+    timeline: Timeline,
+) -> None:
+    """Units given to waiting lines become allocated; the lines' orders hear about it."""
+    if not fills:
+        return
+    still_waiting = {line.line_id: line.promised_on for line in new_stock.queue}
+    table = OrderLine.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("line_id"))
+        .values(
+            allocated=table.c.allocated + bindparam("units"),
+            waiting=table.c.waiting - bindparam("units"),
+            promised_on=bindparam("promised_on"),
+        ),
+        [
+            {
+                "line_id": fill.line_id,
+                "units": fill.units,
+                "promised_on": still_waiting.get(fill.line_id),
+            }
+            for fill in fills
+        ],
+    )
+    for fill in fills:
+        order_id = loaded.order_of_line[fill.line_id]
+        timeline.units_reserved(order_id, fill, loaded.product.name, still_waiting)
+    expire(session, OrderLine, {fill.line_id for fill in fills})
+
+
+def write_promise_changes(
+    session: Session,
+    loaded: LoadedStock,
+    changes: Sequence[PromiseChange],
+    timeline: Timeline,
+    skip: Iterable[int] = (),
+) -> None:
+    """Store new dates; lines in `skip` were already written (and told) by write_fills."""
+    skip = set(skip)
+    changes = [change for change in changes if change.line_id not in skip]
+    if not changes:
+        return
+    table = OrderLine.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("line_id"))
+        .values(promised_on=bindparam("promised_on")),
+        [{"line_id": c.line_id, "promised_on": c.after} for c in changes],
+    )
+    for change in changes:
+        timeline.date_changed(loaded.order_of_line[change.line_id], change, loaded.product.name)
+    expire(session, OrderLine, {c.line_id for c in changes})
+
+
+def touch_queue(session: Session, product_id: int) -> None:
+    """Everyone still waiting for the product moved in the queue ("3rd in line" is now
+    "2nd"): bump their orders' versions, in one statement, so tracking pages refresh."""
+    waiting_orders = select(OrderLine.order_id).where(
+        OrderLine.product_id == product_id, OrderLine.waiting > 0
+    )
+    session.execute(
+        update(Order)
+        .where(Order.id.in_(waiting_orders))
+        .values(version=Order.version + 1)
+        .execution_options(synchronize_session=False)
+    )

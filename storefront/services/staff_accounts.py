@@ -1,0 +1,26 @@
+"""Staff accounts: create one, or give an existing one a new password."""
+
+from sqlalchemy import select
+
+from ..database import write_transaction
+from ..models import StaffUser
+from .errors import InvalidRequest
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def set_staff_password(email: str, password: str) -> bool:
+    """Create the account or set its new password; True if it was created."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise InvalidRequest("Give the staff member's email address.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidRequest(f"Use at least {MIN_PASSWORD_LENGTH} characters for the password.")
+    with write_transaction() as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.email == email))
+        created = user is None
+        if created:
+            user = StaffUser(email=email)
+            session.add(user)
+        user.set_password(password)
+    return created
