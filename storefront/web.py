@@ -3,6 +3,7 @@
 from flask import Flask, render_template, request
 
 from .formatting import human_date, money
+from .services.orders import MAX_LINE_QUANTITY
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(human_date)
     app.add_template_filter(ordinal)
+    app.add_template_global(MAX_LINE_QUANTITY, "MAX_LINE_QUANTITY")
 
     for code, title in [
         (400, "Bad request"),
