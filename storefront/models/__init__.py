@@ -1,6 +1,7 @@
 """The shop's tables, as typed SQLAlchemy models grouped by area."""
 
 from .catalog import InboundShipment, Product, ShipmentStatus, StockReceipt, Substitute
+from .fulfilment import Parcel, ParcelItem
 from .orders import EventKind, Order, OrderEvent, OrderLine
 from .staff import StaffUser
 
@@ -10,6 +11,8 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderLine",
+    "Parcel",
+    "ParcelItem",
     "Product",
     "ShipmentStatus",
     "StaffUser",

@@ -67,6 +67,9 @@ class Order(db.Model):
     events: Mapped[list["OrderEvent"]] = relationship(
         back_populates="order", order_by="OrderEvent.id.desc()", cascade="all, delete-orphan"
     )
+    parcels: Mapped[list["Parcel"]] = relationship(  # noqa: F821  (models/fulfilment.py)
+        back_populates="order", order_by="Parcel.id", cascade="all, delete-orphan"
+    )
 
     @property
     def number(self) -> int:
