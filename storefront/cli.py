@@ -9,10 +9,12 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from . import catalog_csv, demo
+from .models import Order
 from .queries.catalog import product_id_for_sku
 from .services import ServiceError, importing
 from .services.receiving import receive_stock
 from .services.shipments import refresh_all_promises
+from .services.shipping import ship_order
 from .services.staff_accounts import set_staff_password
 
 # Files longer than this show a progress bar while they are read.
@@ -28,6 +30,7 @@ def init_app(app: Flask) -> None:
         refresh_promises,
         import_catalog,
         import_inbound,
+        ship,
     ):
         app.cli.add_command(command)
 
@@ -86,6 +89,21 @@ def receive(sku: str, quantity: int) -> None:
         f"Received {result.received} × {result.product_sku}: {len(result.filled)} order(s) "
         f"filled, {result.to_on_hand} to stock on hand, {result.dates_changed} date(s) moved."
     )
+
+
+@click.command("ship")
+@click.argument("order_number", type=click.IntRange(min=1))
+@click.option("--carrier", default="", help="Who carries the parcel, e.g. UPS.")
+@click.option("--tracking", default="", help="The carrier's tracking number.")
+def ship(order_number: int, carrier: str, tracking: str) -> None:
+    """Ship the ready units of ORDER_NUMBER as one parcel; waiting units keep waiting."""
+    try:
+        parcel = ship_order(
+            Order.id_for_number(order_number), carrier=carrier, tracking_number=tracking
+        )
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Order {order_number} shipped: {parcel.contents}.")
 
 
 @click.command("refresh-promises")

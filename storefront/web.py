@@ -1,6 +1,7 @@
 """What every page shares: security headers, error pages, and every template filter and global."""
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from . import engine
 from .engine.availability import availability_of
@@ -51,6 +52,22 @@ def initials(name: str) -> str:
     return "".join(word[0] for word in name.split()[:2]).upper()
 
 
+class Endpoints:
+    """The app's endpoints, for templates: `{% if 'staff.orders' in endpoints %}`, or
+    `endpoints.at('/staff/shipments')`, so a link shows only once its page exists."""
+
+    def __contains__(self, endpoint: str) -> bool:
+        return endpoint in current_app.view_functions
+
+    def at(self, path: str) -> str | None:
+        """The endpoint serving GET `path`, or None."""
+        try:
+            endpoint, _args = current_app.url_map.bind("localhost").match(path, "GET")
+        except HTTPException:
+            return None
+        return endpoint
+
+
 def init_app(app: Flask) -> None:
     app.after_request(set_security_headers)
     for template_filter in (money, human_date, ordinal):
@@ -60,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(availability_of, "availability")
     app.add_template_global(engine.refusal_message, "refusal_message")
     app.add_template_global(MAX_LINE_QUANTITY, "MAX_LINE_QUANTITY")
+    app.add_template_global(Endpoints(), "endpoints")
 
     from .cart.views import cart_count
 

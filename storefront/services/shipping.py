@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..database import write_transaction
 from ..extensions import db
+from ..forms import MAX_ID
 from ..models import EventKind, Order, OrderLine, Parcel, ParcelItem, Product
 from ..models.types import utcnow
 from .errors import InvalidRequest, NotFound
@@ -86,6 +87,9 @@ def ship_orders(
     order_ids = sorted(set(order_ids))
     if not 1 <= len(order_ids) <= MAX_ORDERS_AT_ONCE:
         raise InvalidRequest(f"Choose from 1 to {MAX_ORDERS_AT_ONCE} orders to ship.")
+    unknown = [order_id for order_id in order_ids if not 1 <= order_id <= MAX_ID]
+    if unknown:
+        raise NotFound(f"There is no order {Order.number_for_id(unknown[0])}.")
     keys = {order_id: f"{parcel_key}-{order_id}" for order_id in order_ids} if parcel_key else {}
     try:
         with write_transaction() as session:

@@ -8,6 +8,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import (
@@ -72,3 +73,34 @@ class ScheduleForm(FlaskForm):
             raise ValidationError("The expected date cannot be in the past.")
         if field.data > latest_expected_on(today):
             raise ValidationError("Choose a date within the next three years.")
+
+
+class ShipForm(FlaskForm):
+    """Mark an order's ready units shipped; the service checks carrier and tracking text."""
+
+    carrier = StringField("Carrier (optional)", validators=[Optional(), Length(max=80)])
+    tracking_number = StringField(
+        "Tracking number (optional)", validators=[Optional(), Length(max=120)]
+    )
+    # One per showing of the form: sending the same form twice ships once.
+    parcel_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
+
+
+def _order_number(value) -> int:
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError("Not an order number.")
+    return number
+
+
+class BulkShipForm(FlaskForm):
+    """Ship the ready units of the orders ticked on the orders list, one parcel each."""
+
+    orders = SelectMultipleField(
+        "Orders to ship",
+        coerce=_order_number,
+        validate_choice=False,
+        validators=[InputRequired("Tick the orders to ship.")],
+    )
+    carrier = StringField("Carrier for all (optional)", validators=[Optional(), Length(max=80)])
+    parcel_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
