@@ -273,16 +273,28 @@ def _whole_number(line: int, column: str, value: str, low: int, high: int) -> in
 
 def _price_cents(line: int, value: str) -> int:
     _required(line, "price", value)
+    try:
+        return parse_price_cents(value)
+    except ValueError as error:
+        raise CsvError(line, f"price {error}") from None
+
+
+def parse_price_cents(value: str) -> int:
+    """A price typed in currency units ("12.5", "12.50", "1299") as cents.
+
+    ValueError says what is wrong, as words to follow "price" (the file and the staff
+    form both use it).
+    """
     if value.startswith("-") and _AMOUNT.fullmatch(value[1:]):
-        raise CsvError(line, f"price must not be negative, not {_shown(value)}")
+        raise ValueError(f"must not be negative, not {_shown(value)}")
     if not _AMOUNT.fullmatch(value):
-        raise CsvError(line, f"price must be a number like 12.50, not {_shown(value)}")
+        raise ValueError(f"must be a number like 12.50, not {_shown(value)}")
     amount = Decimal(value)
     if amount.as_tuple().exponent < -2:
-        raise CsvError(line, f"price must have at most 2 decimals, not {_shown(value)}")
+        raise ValueError(f"must have at most 2 decimals, not {_shown(value)}")
     cents = int(amount * 100)
     if cents > MAX_PRICE_CENTS:
-        raise CsvError(line, f"price must be at most {MAX_PRICE_CENTS // 100:,}.00")
+        raise ValueError(f"must be at most {MAX_PRICE_CENTS // 100:,}.00")
     return cents
 
 

@@ -10,6 +10,10 @@ MAX_ORDER_LINES = 50
 MAX_SHIPMENT_UNITS = 1_000_000
 # 1,000,000.00 keeps every order total well inside the database's integers.
 MAX_PRICE_CENTS = 100_000_000
+# Ranked substitutes offered for one product: more than this is no ranking any shopper reads.
+MAX_SUBSTITUTES = 10
+# A product's description, in characters (a page of text).
+MAX_DESCRIPTION_LENGTH = 5_000
 # A shipment expected further out than this is a typo, and a date near 9999 would
 # overflow when handling days are added to it.
 SCHEDULE_YEARS_AHEAD = 3

@@ -1,4 +1,4 @@
-"""Staff blueprint: sign-in and the restock page, all behind one login."""
+"""Staff blueprint: sign-in, restocking, product settings and reports, all behind one login."""
 
 from flask import Blueprint
 
@@ -17,4 +17,4 @@ def load_staff(user_id: str) -> StaffUser | None:
     return db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
 
 
-from . import orders, views  # noqa: E402,F401  (routes register on bp)
+from . import orders, products, reports, views  # noqa: E402,F401  (routes register on bp)

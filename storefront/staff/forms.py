@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     HiddenField,
@@ -10,7 +11,9 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -21,9 +24,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..catalog_csv import parse_price_cents
 from ..engine.limits import MAX_SHIPMENT_UNITS, latest_expected_on
 from ..forms import MAX_ID
 from ..models.types import today as shop_today
+from ..services.products import ProductSettings
 
 
 class LoginForm(FlaskForm):
@@ -104,3 +109,110 @@ class BulkShipForm(FlaskForm):
     )
     carrier = StringField("Carrier for all (optional)", validators=[Optional(), Length(max=80)])
     parcel_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
+class PriceField(StringField):
+    """A price typed as "12.50": `.data` is in cents, or None when it cannot be read."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = parse_price_cents(valuelist[0].strip())
+            except ValueError as error:
+                raise ValueError(f"The price {error}.") from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data // 100}.{self.data % 100:02d}" if self.data is not None else ""
+
+
+WHOLE_NUMBER = "Enter a whole number."
+
+
+def _whole_number(label: str, *, required: bool = True, description: str = "") -> IntegerField:
+    presence = InputRequired(WHOLE_NUMBER) if required else Optional()
+    return IntegerField(
+        label, [presence], invalid_value_message=WHOLE_NUMBER, description=description
+    )
+
+
+class ProductSettingsForm(FlaskForm):
+    """Reads what staff typed; the service checks the values (one set of rules)."""
+
+    name = StringField("Name", [InputRequired("Enter the product's name.")])
+    price = PriceField("Price", [InputRequired("Enter the price, like 12.50.")])
+    description = TextAreaField("Description")
+    allow_backorders = SelectField(
+        "When out of stock",
+        choices=[
+            SelectChoice("allow", "Take backorders"),
+            SelectChoice("deny", "Do not take backorders"),
+        ],
+    )
+    backorder_limit = _whole_number(
+        "Backorder limit",
+        required=False,
+        description="Most units waiting at once. Leave empty for no limit. Orders already "
+        "waiting keep their place when you lower it.",
+    )
+    backorder_discount_pct = _whole_number(
+        "Discount for waiting units (%)",
+        description="Applies to new orders; placed orders keep the incentive they were given.",
+    )
+    backorder_free_shipping = BooleanField("Free shipping for orders with waiting units")
+    low_stock_threshold = _whole_number(
+        "Low-stock threshold",
+        description="At or below this many on hand the shop says “Only N left”, and the "
+        "demand report suggests reordering up to it.",
+    )
+    substitutes = TextAreaField(
+        "Substitutes",
+        description="Skus of in-stock alternatives, best first, one per line.",
+    )
+
+    # The settings field each form field fills, where the names differ.
+    _SETTING_OF = {"price": "price_cents"}
+
+    @classmethod
+    def for_product(cls, product) -> "ProductSettingsForm":
+        return cls(
+            formdata=None,
+            data={
+                "name": product.name,
+                "price": product.price_cents,
+                "description": product.description,
+                "allow_backorders": "allow" if product.allow_backorders else "deny",
+                "backorder_limit": product.backorder_limit,
+                "backorder_discount_pct": product.backorder_discount_pct,
+                "backorder_free_shipping": product.backorder_free_shipping,
+                "low_stock_threshold": product.low_stock_threshold,
+                "substitutes": "\n".join(link.substitute.sku for link in product.substitute_links),
+            },
+        )
+
+    def settings(self) -> ProductSettings:
+        lines = (self.substitutes.data or "").replace(";", "\n").splitlines()
+        return ProductSettings(
+            name=self.name.data.strip(),
+            description=(self.description.data or "").strip(),
+            price_cents=self.price.data,
+            allow_backorders=self.allow_backorders.data == "allow",
+            backorder_limit=self.backorder_limit.data,
+            backorder_discount_pct=self.backorder_discount_pct.data,
+            backorder_free_shipping=self.backorder_free_shipping.data,
+            low_stock_threshold=self.low_stock_threshold.data,
+            substitutes=tuple(sku.strip() for sku in lines if sku.strip()),
+        )
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        """Put the service's problems next to the fields they are about."""
+        setting_of = self._SETTING_OF
+        for form_field in self:
+            problem = problems.get(setting_of.get(form_field.name, form_field.name))
+            if problem:
+                form_field.errors = [*form_field.errors, problem]
+
+    def changed_labels(self, changed: tuple[str, ...]) -> list[str]:
+        """The labels of the fields whose settings changed, as the page shows them."""
+        field_of = {setting: name for name, setting in self._SETTING_OF.items()}
+        return [self[field_of.get(name, name)].label.text for name in changed]
