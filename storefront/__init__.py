@@ -36,6 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from flask_login import current_user
+
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .database import configure_engine
     from .extensions import csrf, db, limiter, login_manager, migrate
@@ -45,4 +47,8 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user on every render, and its strong
+    # session protection then rewrites a shopper's session on every page: a page load
+    # overlapping "Add to cart" could send the older cart back. Templates get a lazy proxy.
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})

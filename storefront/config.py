@@ -11,6 +11,11 @@ DEFAULTS = {
     # Days between a unit arriving and the order shipping; part of every promise date.
     "HANDLING_DAYS": 2,
     "SHIPPING_FEE_CENTS": 495,
+    # When the shopper pays, in words on the checkout, confirmation and cancel pages.
+    "PAYMENT_TERMS": (
+        "Nothing is charged online. Waiting units are not charged until they ship, and "
+        "units you cancel are never charged."
+    ),
     "CURRENCY": "USD",
     "LOCALE": "en_US",
     "CATALOG_PAGE_SIZE": 24,

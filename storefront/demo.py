@@ -84,7 +84,8 @@ WAITING_ORDERS = [
 
 DESCRIPTION = (
     "A sturdy, well-made {name} from our {category} range. Every unit is checked before it "
-    "ships, and if it is out of stock we tell you the date it will ship before you order."
+    "ships. If it is out of stock, we tell you before you order whether a scheduled shipment "
+    "covers it and by which date it ships, or that the date is still to be confirmed."
 )
 
 

@@ -1,6 +1,7 @@
 """What every page shares: security headers, error pages, and every template filter and global."""
 
 from flask import Flask, current_app, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from . import engine
@@ -43,6 +44,15 @@ def set_security_headers(response):
     return response
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Signed-cookie sessions that a response any cache may keep never sets or varies on."""
+
+    def save_session(self, app, session, response):
+        if response.cache_control.public:
+            return  # a shared cache would hand one shopper's cookie to the next
+        super().save_session(app, session, response)
+
+
 def hue_bucket(sku: str) -> int:
     """One of 12 hues for a product's placeholder picture, stable for its sku."""
     return sum(sku.encode()) * 7 % 12
@@ -69,6 +79,7 @@ class Endpoints:
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionCookies()
     app.after_request(set_security_headers)
     for template_filter in (money, human_date, ordinal):
         app.add_template_filter(template_filter)
@@ -81,7 +92,9 @@ def init_app(app: Flask) -> None:
 
     from .cart.views import cart_count
 
-    app.context_processor(lambda: {"cart_count": cart_count()})
+    app.context_processor(
+        lambda: {"cart_count": cart_count(), "payment_terms": app.config["PAYMENT_TERMS"]}
+    )
 
     for code, title in [
         (400, "Bad request"),

@@ -61,7 +61,12 @@ class UpdateLineForm(FlaskForm):
 
 
 class CheckoutForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=200)])
+    # `autocomplete` tokens (HTML's autofill names) let browsers fill in the address.
+    name = StringField(
+        "Full name",
+        validators=[DataRequired("Enter your name."), Length(max=200)],
+        render_kw={"autocomplete": "name"},
+    )
     email = EmailField(
         "Email",
         validators=[
@@ -69,12 +74,23 @@ class CheckoutForm(FlaskForm):
             Email("Enter an email address like name@example.com."),
             Length(max=254),
         ],
+        render_kw={"autocomplete": "email"},
     )
     address_line1 = StringField(
-        "Address", validators=[DataRequired("Enter the street address."), Length(max=200)]
+        "Address",
+        validators=[DataRequired("Enter the street address."), Length(max=200)],
+        render_kw={"autocomplete": "address-line1"},
     )
-    address_line2 = StringField("Address line 2 (optional)", validators=[Length(max=200)])
-    city = StringField("City", validators=[DataRequired("Enter the city."), Length(max=100)])
+    address_line2 = StringField(
+        "Address line 2 (optional)",
+        validators=[Length(max=200)],
+        render_kw={"autocomplete": "address-line2"},
+    )
+    city = StringField(
+        "City",
+        validators=[DataRequired("Enter the city."), Length(max=100)],
+        render_kw={"autocomplete": "address-level2"},
+    )
     postcode = StringField(
         "Postcode",
         validators=[
@@ -82,9 +98,13 @@ class CheckoutForm(FlaskForm):
             Length(max=20),
             Regexp(r"^[A-Za-z0-9 -]+$", message="Use letters, digits, spaces and hyphens only."),
         ],
+        render_kw={"autocomplete": "postal-code"},
     )
     country = SelectField(
-        "Country", choices=COUNTRIES, validators=[DataRequired("Choose the country.")]
+        "Country",
+        choices=COUNTRIES,
+        validators=[DataRequired("Choose the country.")],
+        render_kw={"autocomplete": "country"},
     )
     checkout_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
     # What the page showed, signed: placing the order checks it still holds.

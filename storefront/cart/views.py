@@ -2,7 +2,7 @@
 
 import secrets
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 
 from ..catalog.views import product_page
 from ..engine.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES, QUANTITY_MESSAGE
@@ -51,13 +51,27 @@ def add():
         save_cart(add_to_cart(cart_entries(), product.id, form.quantity.data))
     except CannotAdd as refused:
         return product_page(product, str(refused), suggestion=refused.room or None)
-    flash(f"Added {form.quantity.data} × {product.name} to your cart.", "success")
-    return redirect(url_for("cart.view"))
+    # The cart page says what was added from its address: no flash, as reading a flash
+    # would make the next GET write the session cookie.
+    return redirect(url_for("cart.view", added=product.id, units=form.quantity.data))
 
 
 @bp.get("/cart")
 def view():
-    return render_template("cart/cart.html", review=review_cart(cart_entries()), errors={})
+    review = review_cart(cart_entries())
+    message = _notice(review)
+    return render_template("cart/cart.html", review=review, errors={}, message=message)
+
+
+def _notice(review) -> str | None:
+    """What the last change did, as the redirect's query tells it (never more than is true)."""
+    if request.args.get("removed") == "1":
+        return "Removed from your cart."
+    added, units = request.args.get("added", type=int), request.args.get("units", type=int)
+    line = next((line for line in review.lines if line.product.id == added), None)
+    if line is None or units is None or not 1 <= units <= line.quantity:
+        return None
+    return f"Added {units} × {line.product.name} to your cart."
 
 
 @bp.post("/cart/update")
@@ -80,18 +94,16 @@ def update():
 
 def _cart_answer(errors: dict, status: int = 200, message: str | None = None):
     """htmx gets the cart fragment to swap in place; a plain form post goes back to the cart."""
-    if status == 200 and not request.headers.get("HX-Request"):
-        if message:
-            flash(message, "success")
-        return redirect(url_for("cart.view"))
-    template = "cart/_cart.html" if request.headers.get("HX-Request") else "cart/cart.html"
-    kind = "success" if status == 200 else "error"
+    htmx = bool(request.headers.get("HX-Request"))
+    if status == 200 and not htmx:
+        return redirect(url_for("cart.view", removed=1) if message else url_for("cart.view"))
     page = render_template(
-        template,
+        "cart/_cart.html" if htmx else "cart/cart.html",
         review=review_cart(cart_entries()),
         errors=errors,
         message=message,
-        message_kind=kind,
+        message_kind="success" if status == 200 else "error",
+        header_count=htmx,  # the header's cart count, swapped out of band
     )
     return page, status
 
@@ -105,8 +117,7 @@ def checkout():
         return placed
     entries = cart_entries()
     if not entries:
-        flash("Your cart is empty.", "info")
-        return redirect(url_for("cart.view"))
+        return redirect(url_for("cart.view"))  # which says the cart is empty
     if request.method == "GET":
         return _checkout_page(form, review_cart(entries))
     chosen = [
@@ -123,11 +134,13 @@ def _place(form: CheckoutForm, chosen: list[CartEntry], key: str):
         return _checkout_page(form, review, key=key)
     if bad_choices or not form.validate_on_submit() or not review.can_check_out:
         return _checkout_page(form, review, key=key, problems=bad_choices, status=400)
-    items = review.items(read_snapshot(form.snapshot.data))
+    shown = read_snapshot(form.snapshot.data)
     try:
-        order = place_order(form.contact(), items, checkout_key=key)
+        order = place_order(
+            form.contact(), review.items(shown), key, shown_total_cents=review.shown_total(shown)
+        )
     except StockChanged as change:
-        review = review_cart(cart_entries())
+        review = review_cart(chosen)
         return _checkout_page(
             form,
             review,
@@ -158,13 +171,19 @@ def _checkout_page(form, review, *, key=None, changed=frozenset(), problems=None
     placed = _placed_with(key)
     if placed is not None:
         return placed
-    save_cart([CartEntry(line.product.id, line.quantity, line.choice) for line in review.lines])
+    if request.method == "POST":  # remember the choices posted; a GET writes no cookie
+        save_cart([CartEntry(line.product.id, line.quantity, line.choice) for line in review.lines])
     # Each showing of the form gets a fresh one-time key and the snapshot of what it shows.
     form.checkout_key.data = secrets.token_urlsafe(24)
     form.snapshot.data = sign_snapshot(review.shown())
-    return render_template(
-        "cart/checkout.html", form=form, review=review, changed=changed, problems=problems or {}
-    ), status
+    if request.headers.get("HX-Request"):  # a choice changed: the summary and the lines' states
+        template, extra = "cart/_checkout_summary.html", {"oob_lines": True}
+    else:
+        template, extra = "cart/checkout.html", {}
+    page = render_template(
+        template, form=form, review=review, changed=changed, problems=problems or {}, **extra
+    )
+    return page, status
 
 
 @bp.get("/checkout/confirmation/<token>")

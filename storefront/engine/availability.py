@@ -37,7 +37,8 @@ class Availability:
         return {
             Status.IN_STOCK: "In stock",
             Status.LOW_STOCK: f"Only {self.on_hand} left",
-            Status.BACKORDER_DATED: "Backorder — ships by",
+            # The date a single unit gets; more units may wait for a later shipment.
+            Status.BACKORDER_DATED: "Backorder — 1 ships by",
             Status.BACKORDER_UNDATED: "Backorder — date to be confirmed",
             Status.SOLD_OUT: "Sold out",
         }[self.status]

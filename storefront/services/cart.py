@@ -125,23 +125,31 @@ class CartReview:
             if line.choice != choice_of[line.product.id]
         }
 
-    def shown(self) -> dict[str, dict[str, list]]:
-        """What the page shows per product and per choice: the split, the date, the price,
-        the incentive for waiting and each substitute's price (JSON-ready)."""
-        return {
+    def shown(self) -> dict:
+        """What the page shows: per product and per choice the split, the date, the price,
+        the incentive for waiting and each substitute's price; and the total for the choices
+        as made (JSON-ready)."""
+        lines = {
             str(line.product.id): {c: line.expectation_for(c).as_list() for c in line.choices}
             for line in self.lines
         }
+        return {"lines": lines, "total_cents": self.totals.total_cents}
 
-    def items(self, shown: dict[str, dict[str, list]]) -> list[Item]:
+    def items(self, shown: dict) -> list[Item]:
         """The order to place, each item carrying what the page showed for its choice; the
         service compares that with the stock under its lock."""
         return [line.item(_shown_for(shown, line)) for line in self.lines]
 
+    @staticmethod
+    def shown_total(shown: dict) -> int:
+        """The total the page showed; -1 (no order's total) if it showed none."""
+        total = shown.get("total_cents")
+        return total if type(total) is int else -1
+
 
 def _shown_for(shown: dict, line: CartLine) -> Expectation:
     try:
-        return Expectation.from_list(shown[str(line.product.id)][line.choice])
+        return Expectation.from_list(shown["lines"][str(line.product.id)][line.choice])
     except (KeyError, TypeError, ValueError):
         return NOTHING_SHOWN
 

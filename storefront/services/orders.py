@@ -10,6 +10,7 @@ from .. import engine
 from ..database import write_transaction
 from ..engine.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES
 from ..engine.pricing import order_totals, shipping_fee, substitute_unit_price
+from ..formatting import money
 from ..models import EventKind, Order, OrderLine, Product, Substitute
 from ..models.types import utcnow
 from ..queries.orders import has_shipped_order, order_for_checkout_key
@@ -70,6 +71,9 @@ class Expectation:
         return cls(now, waiting, day, price, discount, free_shipping, substitute_price)
 
 
+# The key of a problem with the whole order rather than one product (ids start at 1).
+TOTAL = 0
+
 # Stands for "the page showed nothing for this item": never equal to what is found.
 NOTHING_SHOWN = Expectation(-1, -1, None, -1)
 
@@ -102,15 +106,25 @@ class StockChanged(OrderRefused):
     """Stock, dates or prices moved since the shopper saw them; nothing was placed."""
 
 
-def place_order(contact: Contact, items: list[Item], checkout_key: str | None = None) -> Order:
-    """Take what is on hand, queue the rest (if allowed), lock in prices and incentives."""
+def place_order(
+    contact: Contact,
+    items: list[Item],
+    checkout_key: str | None = None,
+    *,
+    shown_total_cents: int | None = None,
+) -> Order:
+    """Take what is on hand, queue the rest (if allowed), lock in prices and incentives.
+
+    `shown_total_cents` is the total the shopper was shown (None: nothing to check, as for
+    staff tools): an order that would come to any other total is not placed.
+    """
     _check_items(items)
     if checkout_key:
         existing = order_for_checkout_key(checkout_key)
         if existing is not None:
             return existing
     try:
-        return _place(contact, items, checkout_key)
+        return _place(contact, items, checkout_key, shown_total_cents)
     except IntegrityError:
         # The same checkout was placed by a concurrent request: answer with that order.
         existing = order_for_checkout_key(checkout_key) if checkout_key else None
@@ -161,7 +175,9 @@ class _Placing:
         return line
 
 
-def _place(contact: Contact, items: list[Item], checkout_key: str | None) -> Order:
+def _place(
+    contact: Contact, items: list[Item], checkout_key: str | None, shown_total: int | None
+) -> Order:
     returning_only = current_app.config["BACKORDERS_RETURNING_CUSTOMERS_ONLY"]
     email = contact.email.strip().lower()
     with write_transaction() as session:
@@ -186,6 +202,8 @@ def _place(contact: Contact, items: list[Item], checkout_key: str | None) -> Ord
             raise InvalidRequest("Nothing is left in the order to place.")
         session.flush()  # one flush gives the order and every line its id
         _store_totals(order, shipping_fee(current_app.config["SHIPPING_FEE_CENTS"], order.lines))
+        if shown_total is not None and order.total_cents != shown_total:
+            raise StockChanged({TOTAL: _total_changed(shown_total, order.total_cents)})
         timeline = Timeline()
         listed = ", ".join(f"{line.quantity} × {line.product.name}" for line, _ in placing.placed)
         timeline.add(order.id, EventKind.PLACED, f"Order placed: {listed}.")
@@ -268,6 +286,15 @@ def expectation(
         product.backorder_discount_pct if waits else 0,
         product.backorder_free_shipping if waits else False,
         substitute_unit_price(product.price_cents, substitute.price_cents) if substitute else None,
+    )
+
+
+def _total_changed(shown_cents: int, total_cents: int) -> str:
+    if shown_cents < 0:
+        return "Please check the summary as it is now."
+    return (
+        f"The total for your choices is {money(total_cents)}, not the {money(shown_cents)} "
+        "shown: check the summary."
     )
 
 

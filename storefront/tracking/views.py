@@ -2,7 +2,7 @@
 
 import re
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 
 from ..extensions import limiter
 from ..models import Order, OrderLine
@@ -59,7 +59,25 @@ def track():
 
 @bp.get("/orders/<token>")
 def order(token: str):
-    return _with_status("tracking/order.html", _order_or_404(token))
+    found = _order_or_404(token)
+    return _with_status("tracking/order.html", found, notice=_done_notice(found))
+
+
+def _done_notice(order: Order) -> str | None:
+    """What the customer's last change did, as the redirect's query tells it."""
+    lines = {line.id: line for line in order.lines}
+    cancelled = lines.get(request.args.get("cancelled", type=int))
+    units = request.args.get("units", type=int) or 0
+    if cancelled is not None and 1 <= units <= cancelled.cancelled:
+        name = cancelled.product.name
+        return f"Cancelled {units} waiting × {name}. They are taken off your order's total."
+    switched = lines.get(request.args.get("switched", type=int))
+    if switched is not None and switched.substitute_for is not None:
+        return (
+            f"Switched {switched.quantity} × {switched.substitute_for.name} to "
+            f"{switched.product.name}, which is ready to ship."
+        )
+    return None
 
 
 @bp.get("/orders/<token>/status")
@@ -95,9 +113,8 @@ def cancel(token: str, line_id: int):
         cancel_units(line.id, waiting=units, order_id=order.id, by="customer")
     except ServiceError as error:
         return _page_with_problem(order, f"{name}: {error}", invalid_line=line)
-    them = "it" if units == 1 else "them"
-    flash(f"Cancelled {units} waiting × {name}. You will not be charged for {them}.", "success")
-    return redirect(url_for(".order", token=token), code=303)
+    # The page says what was done from its address: reading a flash would write the cookie.
+    return redirect(url_for(".order", token=token, cancelled=line.id, units=units), code=303)
 
 
 @bp.post("/orders/<token>/lines/<int:line_id>/substitute")
@@ -112,11 +129,7 @@ def substitute(token: str, line_id: int):
         new_line = substitute_units(line.id, form.substitute_id.data, units, order_id=order.id)
     except ServiceError as error:
         return _page_with_problem(order, f"{name}: {error}")
-    flash(
-        f"Switched {units} × {name} to {new_line.product.name}, which is ready to ship.",
-        "success",
-    )
-    return redirect(url_for(".order", token=token), code=303)
+    return redirect(url_for(".order", token=token, switched=new_line.id), code=303)
 
 
 def _order_or_404(token: str) -> Order:

@@ -24,7 +24,11 @@ class Stocked:
         (Stocked(on_hand=6), Status.IN_STOCK, "In stock"),
         (Stocked(on_hand=5), Status.LOW_STOCK, "Only 5 left"),
         (Stocked(on_hand=1), Status.LOW_STOCK, "Only 1 left"),
-        (Stocked(next_promise_on=date(2027, 1, 9)), Status.BACKORDER_DATED, "Backorder — ships by"),
+        (
+            Stocked(next_promise_on=date(2027, 1, 9)),
+            Status.BACKORDER_DATED,
+            "Backorder — 1 ships by",
+        ),
         (Stocked(), Status.BACKORDER_UNDATED, "Backorder — date to be confirmed"),
         (Stocked(allow_backorders=False), Status.SOLD_OUT, "Sold out"),
         (Stocked(backorder_limit=4, waiting_units=4), Status.SOLD_OUT, "Sold out"),

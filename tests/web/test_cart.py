@@ -33,6 +33,14 @@ def checkout_form(client) -> dict:
     return {**ADDRESS, **hidden}
 
 
+def chosen_form(client, **choices) -> dict:
+    """The checkout form after making `choices` and pressing "Update summary"."""
+    form = {**checkout_form(client), **choices}
+    html = client.post("/checkout", data={**form, "refresh": "1"}).get_data(as_text=True)
+    hidden = dict(re.findall(r'name="(checkout_key|snapshot)" type="hidden" value="([^"]*)"', html))
+    return {**form, **hidden}
+
+
 def orders_count() -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(Order))
@@ -181,8 +189,7 @@ def test_a_purchase_between_cart_and_checkout_is_detected(client, backordered):
 
 def test_choices_at_checkout_drop_the_waiting_units(client, backordered):
     add(client, backordered, 3)
-    form = checkout_form(client)
-    client.post("/checkout", data={**form, f"choice-{backordered.id}": "drop"})
+    client.post("/checkout", data=chosen_form(client, **{f"choice-{backordered.id}": "drop"}))
     line = db.session.scalar(select(OrderLine))
     assert (line.quantity, line.waiting) == (1, 0)
 
@@ -262,7 +269,7 @@ def test_two_lines_sharing_one_substitute_do_not_count_its_stock_twice(client, m
 def test_returning_customers_only_still_lets_new_customers_drop_the_wait(app, client, backordered):
     app.config["BACKORDERS_RETURNING_CUSTOMERS_ONLY"] = True
     add(client, backordered, 3)
-    form = {**checkout_form(client), f"choice-{backordered.id}": "drop"}
+    form = chosen_form(client, **{f"choice-{backordered.id}": "drop"})
     assert client.post("/checkout", data=form).status_code == 303
     assert db.session.scalar(select(OrderLine.quantity)) == 1
 

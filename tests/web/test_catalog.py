@@ -24,7 +24,7 @@ def test_catalog_shows_every_badge_state_in_words(client, demo):
     html = client.get("/").get_data(as_text=True)
     assert "In stock" in html
     assert "Only 3 left" in html  # French Press
-    assert re.search(r'Backorder — ships by <time datetime="\d{4}-\d{2}-\d{2}">', html)
+    assert re.search(r'Backorder — 1 ships by <time datetime="\d{4}-\d{2}-\d{2}">', html)
     assert "Backorder — date to be confirmed" in html
     assert "Sold out" in html
     assert "10% off if you wait" in html

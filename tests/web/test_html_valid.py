@@ -44,6 +44,8 @@ STAFF_PAGES = {
     "staff-demand-report": ("/staff/reports/demand", 200),
     "staff-demand-report-all": ("/staff/reports/demand?all=1", 200),
 }
+# Pages answering a post: the checkout with every field missing lists its problems on top.
+POSTED_PAGES = {"checkout-errors": ("/checkout", {"country": ""}, 400)}
 
 # htmx reads its attributes as written in DESIGN.md (hx-get, hx-trigger, ...); the checker
 # knows only data-* for custom attributes, so those complaints are expected, nothing else is.
@@ -102,6 +104,13 @@ def test_shopper_pages_are_valid_html(client, demo, tmp_path):
     for name, (url, status) in (PAGES | PAGES_WITH_ORDERS | STAFF_PAGES).items():
         response = client.get(url)
         assert response.status_code == status, url
+        path = tmp_path / f"{name}.html"
+        path.write_bytes(response.data)
+        files.append(str(path))
+    for name, (url, data, status) in POSTED_PAGES.items():
+        response = client.post(url, data=data)
+        assert response.status_code == status, url
+        assert b'id="error-summary"' in response.data
         path = tmp_path / f"{name}.html"
         path.write_bytes(response.data)
         files.append(str(path))
