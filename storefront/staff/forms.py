@@ -70,7 +70,9 @@ class ReceiptPlanForm(FlaskForm):
         "Against shipment", coerce=_row_id, validate_choice=False, validators=[Optional()]
     )
     rest_expected_on = DateField(
-        "Rest of the shipment expected on (if fewer came)", validators=[Optional()], description=REST_HINT
+        "Rest of the shipment expected on (if fewer came)",
+        validators=[Optional()],
+        description=REST_HINT,
     )
 
     def validate_rest_expected_on(self, field):
@@ -85,7 +87,9 @@ class ReceiveForm(ReceiptPlanForm):
 class ShipmentReceiveForm(FlaskForm):
     quantity = _units("Units that arrived")
     rest_expected_on = DateField(
-        "The other units are now expected on (if fewer came)", validators=[Optional()], description=REST_HINT
+        "The other units are now expected on (if fewer came)",
+        validators=[Optional()],
+        description=REST_HINT,
     )
 
     def validate_rest_expected_on(self, field):

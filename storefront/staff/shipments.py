@@ -6,6 +6,7 @@ import secrets
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..forms import MAX_ID
 from ..queries.restock import IncomingShipment, ShipmentFilter, incoming_page, shipment_by_id
 from ..services import ServiceError
 from ..services.receiving import AlreadyRecorded, preview_receipt, receive_stock
@@ -39,7 +40,7 @@ def shipment(shipment_id: int):
 
 
 def _shipment_or_404(shipment_id: int) -> IncomingShipment:
-    row = shipment_by_id(shipment_id)
+    row = shipment_by_id(shipment_id) if shipment_id <= MAX_ID else None
     if row is None:
         abort(404, "There is no such shipment.")
     return row

@@ -139,7 +139,7 @@ def test_a_short_delivery_without_a_date_closes_the_shipment(queue):
     ],
 )
 def test_bad_changes_are_refused_and_change_nothing(queue, change, message):
-    product, shipment, orders = queue
+    _product, shipment, orders = queue
     events = event_count()
     with pytest.raises((InvalidRequest, NotFound), match=message):
         change(shipment)
@@ -178,7 +178,7 @@ def test_a_cancelled_shipment_cannot_be_changed_again(queue):
 
 
 def test_an_overdue_shipment_keeps_its_date_while_its_quantity_changes(queue):
-    product, shipment, orders = queue
+    _product, shipment, orders = queue
     db.session.get(InboundShipment, shipment.id).expected_on = days(-3)
     db.session.commit()
     effect = edit_shipment(shipment.id, 4, days(-3))
