@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storefront.demo import seed_demo
+from storefront.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seed_demo
 from storefront.extensions import db
 from storefront.models import Order, Product
 from tests.conftest import require
@@ -66,6 +66,17 @@ def demo(app, client):
         {
             "tracking": (f"/orders/{token}", 200),
             "confirmation": (f"/checkout/confirmation/{token}", 200),
+        }
+    )
+    # Staff pages, after signing in as the demo staff member.
+    client.post("/staff/login", data={"email": DEMO_STAFF_EMAIL, "password": DEMO_STAFF_PASSWORD})
+    PAGES_WITH_ORDERS.update(
+        {
+            "staff-restock": ("/staff/restock", 200),
+            "staff-restock-attention": ("/staff/restock?show=attention&q=e", 200),
+            "staff-restock-product": ("/staff/restock/KIT-GRINDER", 200),
+            "staff-shipments": ("/staff/shipments", 200),
+            "staff-shipment": ("/staff/shipments/1", 200),
         }
     )
 
