@@ -20,7 +20,16 @@ from storefront.engine.stock import (
     ScheduledShipment,
     Stock,
 )
-from storefront.engine.supply import Fill, Receipt, Release, receive, release, reschedule
+from storefront.engine.supply import (
+    Fill,
+    Receipt,
+    Release,
+    drop_shipment,
+    move_shipment,
+    receive,
+    release,
+    reschedule,
+)
 
 __all__ = [
     "BackorderPolicy",
@@ -37,6 +46,8 @@ __all__ = [
     "Release",
     "ScheduledShipment",
     "Stock",
+    "drop_shipment",
+    "move_shipment",
     "place",
     "promise_changes",
     "promise_dates",

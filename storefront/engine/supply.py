@@ -1,6 +1,7 @@
 """Supply reaching the queue: receiving stock, releasing units, changing the schedule."""
 
 from dataclasses import dataclass, replace
+from datetime import date
 
 from storefront.engine.promise import PromiseChange, refresh_promises
 from storefront.engine.stock import QueuedLine, ScheduledShipment, Stock
@@ -30,16 +31,27 @@ class Release:
     promise_changes: tuple[PromiseChange, ...]
 
 
-def receive(stock: Stock, quantity: int, shipment_id: int | None = None) -> Receipt:
+def receive(
+    stock: Stock,
+    quantity: int,
+    shipment_id: int | None = None,
+    rest: ScheduledShipment | None = None,
+) -> Receipt:
     """Fill the queue oldest first with received units; the rest go on hand.
 
-    Pure, so a preview is the same call with the result left unwritten.
+    Received against a shipment, it leaves the schedule; `rest` is what is still expected
+    of it when only part arrived (it joins the schedule in the same step, so the waiting
+    lines are dated once). Pure, so a preview is the same call with the result unwritten.
     """
     if quantity < 0:
         raise ValueError("cannot receive a negative quantity")
     shipments = stock.shipments
     if shipment_id is not None:
         shipments = _without_shipment(shipments, shipment_id)
+    if rest is not None:
+        if shipment_id is None:
+            raise ValueError("only a delivery against a shipment can leave a rest expected")
+        shipments = (*shipments, rest)
     fills, queue, to_on_hand = _serve_queue(stock.queue, quantity)
     received = replace(stock, on_hand=stock.on_hand + to_on_hand, queue=queue, shipments=shipments)
     received, changes = refresh_promises(received)
@@ -61,6 +73,20 @@ def reschedule(stock: Stock, shipments: tuple[ScheduledShipment, ...]) -> Releas
     """Replace the expected shipments (add, edit or cancel one) and report moved promises."""
     rescheduled, changes = refresh_promises(replace(stock, shipments=tuple(shipments)))
     return Release((), rescheduled, changes)
+
+
+def move_shipment(stock: Stock, shipment_id: int, quantity: int, expected_on: date) -> Release:
+    """A supplier changed a shipment's quantity or date: re-date the waiting lines."""
+    _without_shipment(stock.shipments, shipment_id)  # it must be scheduled
+    moved = ScheduledShipment(shipment_id, quantity, expected_on)
+    return reschedule(
+        stock, tuple(moved if s.shipment_id == shipment_id else s for s in stock.shipments)
+    )
+
+
+def drop_shipment(stock: Stock, shipment_id: int) -> Release:
+    """A shipment will not come: the lines it covered wait for later supply, or a date."""
+    return reschedule(stock, _without_shipment(stock.shipments, shipment_id))
 
 
 def _serve_queue(

@@ -132,3 +132,4 @@ class StockReceipt(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     product: Mapped[Product] = relationship()
+    received_by: Mapped["StaffUser | None"] = relationship()  # noqa: F821 (models/staff.py)

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .. import engine
 from ..engine import Fill, PromiseChange, QueuedLine, Stock
-from ..engine.limits import MAX_SHIPMENT_UNITS
+from ..engine.limits import MAX_SHIPMENT_UNITS, latest_expected_on
 from ..extensions import db
 from ..models import InboundShipment, Order, OrderLine, Product, ShipmentStatus
 from ..models.types import today
@@ -119,6 +120,16 @@ def check_units(quantity: int, *, allow_zero: bool = False) -> None:
         raise InvalidRequest(
             f"Quantity must be a whole number from {low} to {MAX_SHIPMENT_UNITS:,}."
         )
+
+
+def check_expected_on(day: date) -> None:
+    """A date a shipment can be expected on: from today to the shop's horizon."""
+    if not isinstance(day, date):
+        raise InvalidRequest("The expected date must be a date.")
+    if day < today():
+        raise InvalidRequest("The expected date cannot be in the past.")
+    if day > latest_expected_on(today()):
+        raise InvalidRequest("Choose a date within the next three years.")
 
 
 def scheduled_shipment(session, shipment_id: int, product_id: int | None = None):

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -9,10 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from .. import engine
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Order, Product, ShipmentStatus, StockReceipt
+from ..models import InboundShipment, Order, Product, ShipmentStatus, StockReceipt
 from ..models.types import utcnow
 from .errors import InvalidRequest, NotFound
 from .inventory import (
+    check_expected_on,
     check_units,
     load_stock,
     lock_products,
@@ -22,6 +24,7 @@ from .inventory import (
     write_fills,
     write_promise_changes,
 )
+from .shipments import DateMove, date_moves
 from .timeline import Timeline
 
 
@@ -32,25 +35,44 @@ class FilledOrder:
 
 
 @dataclass(frozen=True)
+class ShipmentLeft:
+    """What happens to the part of a shipment that did not arrive."""
+
+    units: int
+    expected_on: date | None  # None: those units are no longer expected
+
+
+@dataclass(frozen=True)
 class ReceiptResult:
     product_sku: str
     received: int
     to_on_hand: int
     filled: tuple[FilledOrder, ...]
     dates_changed: int
+    moves: tuple[DateMove, ...] = ()
+    shipment_left: ShipmentLeft | None = None  # set when fewer came than a shipment expected
 
 
-def preview_receipt(product_id: int, quantity: int, shipment_id: int | None = None):
+def preview_receipt(
+    product_id: int,
+    quantity: int,
+    shipment_id: int | None = None,
+    rest_expected_on: date | None = None,
+) -> ReceiptResult:
     """What receiving would do, computed exactly as `receive_stock` does, writing nothing."""
     check_units(quantity)
     product = db.session.get(Product, product_id)
     if product is None:
         raise NotFound(f"No product with id {product_id}.")
-    loaded = load_stock(db.session, product)
+    shipment = None
     if shipment_id is not None:
-        scheduled_shipment(db.session, shipment_id, product_id)
-    receipt = engine.receive(loaded.stock, quantity, shipment_id)
-    return _result(loaded, receipt)
+        shipment = scheduled_shipment(db.session, shipment_id, product_id)
+    loaded = load_stock(db.session, product)
+    left = _shipment_left(shipment, quantity, rest_expected_on)
+    # The rest has no id before it is written; any id works, as ties on a date give one date.
+    rest = _rest_shipment(0, left)
+    receipt = engine.receive(loaded.stock, quantity, shipment_id, rest)
+    return _result(loaded, receipt, left)
 
 
 def receive_stock(
@@ -58,13 +80,16 @@ def receive_stock(
     quantity: int,
     shipment_id: int | None = None,
     *,
+    rest_expected_on: date | None = None,
     receipt_key: str | None = None,
     received_by_id: int | None = None,
 ) -> ReceiptResult:
     """Units arrived: fill the waiting lines first-come, first-served; the rest goes on hand.
 
-    The receipt is recorded; a `receipt_key` already recorded (the same form sent twice)
-    is refused, so the units are never counted twice.
+    Against a shipment that brought fewer units than expected, the missing units stay
+    expected on `rest_expected_on` (a new scheduled shipment), or, without a date, are no
+    longer expected. The receipt is recorded; a `receipt_key` already recorded (the same
+    form sent twice) is refused, so the units are never counted twice.
     """
     check_units(quantity)
     try:
@@ -74,7 +99,9 @@ def receive_stock(
             if receipt_key and _receipt_recorded(session, receipt_key):
                 raise AlreadyRecorded(ALREADY_RECORDED)
             timeline = Timeline()
-            result = apply_receipt(session, product, quantity, timeline, shipment_id)
+            result = apply_receipt(
+                session, product, quantity, timeline, shipment_id, rest_expected_on
+            )
             session.add(
                 StockReceipt(
                     product_id=product_id,
@@ -107,12 +134,28 @@ def _receipt_recorded(session, receipt_key: str) -> bool:
 
 
 def apply_receipt(
-    session, product: Product, quantity: int, timeline: Timeline, shipment_id: int | None = None
+    session,
+    product: Product,
+    quantity: int,
+    timeline: Timeline,
+    shipment_id: int | None = None,
+    rest_expected_on: date | None = None,
 ) -> ReceiptResult:
     """Receive into a product already locked by the caller's transaction."""
     shipment = None if shipment_id is None else scheduled_shipment(session, shipment_id, product.id)
     loaded = load_stock(session, product)
-    receipt = engine.receive(loaded.stock, quantity, shipment_id)
+    left = _shipment_left(shipment, quantity, rest_expected_on)
+    rest = None
+    if left is not None and left.expected_on is not None:
+        rest = InboundShipment(
+            product_id=product.id,
+            quantity=left.units,
+            expected_on=left.expected_on,
+            reference=shipment.reference,
+        )
+        session.add(rest)
+        session.flush()
+    receipt = engine.receive(loaded.stock, quantity, shipment_id, _rest_shipment(rest, left))
     if shipment is not None:
         shipment.status = ShipmentStatus.RECEIVED
         shipment.received_quantity = quantity
@@ -128,10 +171,27 @@ def apply_receipt(
     if receipt.fills:
         touch_queue(session, product.id)
     refresh_product(product, receipt.stock)
-    return _result(loaded, receipt)
+    return _result(loaded, receipt, left)
 
 
-def _result(loaded, receipt) -> ReceiptResult:
+def _shipment_left(shipment, quantity: int, rest_expected_on: date | None) -> ShipmentLeft | None:
+    """The units of `shipment` that did not come, and when they are expected now, if ever."""
+    if shipment is None or quantity >= shipment.quantity:
+        return None
+    if rest_expected_on is not None:
+        check_expected_on(rest_expected_on)
+    return ShipmentLeft(shipment.quantity - quantity, rest_expected_on)
+
+
+def _rest_shipment(rest, left: ShipmentLeft | None) -> engine.ScheduledShipment | None:
+    """The engine's view of the still-expected rest: `rest` is its row or a stand-in id."""
+    if left is None or left.expected_on is None:
+        return None
+    rest_id = rest if isinstance(rest, int) else rest.id
+    return engine.ScheduledShipment(rest_id, left.units, left.expected_on)
+
+
+def _result(loaded, receipt, left: ShipmentLeft | None = None) -> ReceiptResult:
     units_by_order: dict[int, int] = defaultdict(int)
     for fill in receipt.fills:
         units_by_order[loaded.order_of_line[fill.line_id]] += fill.units
@@ -144,4 +204,6 @@ def _result(loaded, receipt) -> ReceiptResult:
             for order_id, units in units_by_order.items()
         ),
         dates_changed=len(receipt.promise_changes),
+        moves=date_moves(loaded, receipt.promise_changes),
+        shipment_left=left,
     )

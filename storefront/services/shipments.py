@@ -1,14 +1,20 @@
 """Incoming shipments: schedule, edit and cancel them; every change re-dates the waiting lines."""
 
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
 from .. import engine
 from ..database import write_transaction
+from ..extensions import db
 from ..models import InboundShipment, Product, ShipmentStatus
 from .errors import InvalidRequest
 from .inventory import (
+    LoadedStock,
+    check_expected_on,
     check_units,
     load_stock,
     lock_products,
@@ -48,28 +54,91 @@ def schedule_shipments(rows: list[tuple[int, int, date, str]]) -> list[InboundSh
         return shipments
 
 
-def edit_shipment(shipment_id: int, quantity: int, expected_on: date) -> InboundShipment:
-    check_units(quantity)
-    with write_transaction() as session:
-        product_id = scheduled_shipment(session, shipment_id).product_id
-        product = lock_products(session, [product_id])[product_id]
-        shipment = scheduled_shipment(session, shipment_id)
-        shipment.quantity = quantity
-        shipment.expected_on = expected_on
-        session.flush()
-        refresh_schedules(session, [product])
-        return shipment
+@dataclass(frozen=True)
+class DateMove:
+    """Waiting orders whose ship date moves the same way: "3 orders move from 3 Dec to 17 Dec"."""
+
+    orders: int
+    before: date | None
+    after: date | None
 
 
-def cancel_shipment(shipment_id: int) -> InboundShipment:
+@dataclass(frozen=True)
+class ScheduleEffect:
+    """What a change to a shipment does (or would do) to the customers waiting for it."""
+
+    product_sku: str
+    moves: tuple[DateMove, ...]
+
+
+def date_moves(
+    loaded: LoadedStock, changes: Iterable[engine.PromiseChange]
+) -> tuple[DateMove, ...]:
+    """Moved lines grouped by (before, after), counting orders; earliest "before" first."""
+    orders: dict[tuple, set[int]] = defaultdict(set)
+    for change in changes:
+        orders[change.before, change.after].add(loaded.order_of_line[change.line_id])
+    moves = [DateMove(len(ids), before, after) for (before, after), ids in orders.items()]
+    return tuple(sorted(moves, key=lambda m: (m.before or date.max, m.after or date.max)))
+
+
+def preview_shipment_edit(shipment_id: int, quantity: int, expected_on: date) -> ScheduleEffect:
+    """What `edit_shipment` would do, computed the same way, writing nothing."""
+    shipment, loaded = _shipment_stock(db.session, shipment_id, lock=False)
+    plan = _edit_plan(shipment, loaded, quantity, expected_on)
+    return ScheduleEffect(loaded.product.sku, date_moves(loaded, plan.promise_changes))
+
+
+def edit_shipment(shipment_id: int, quantity: int, expected_on: date) -> ScheduleEffect:
+    """A supplier changed a shipment's quantity or date: the waiting customers move with it."""
     with write_transaction() as session:
-        product_id = scheduled_shipment(session, shipment_id).product_id
-        product = lock_products(session, [product_id])[product_id]
-        shipment = scheduled_shipment(session, shipment_id)
+        shipment, loaded = _shipment_stock(session, shipment_id, lock=True)
+        plan = _edit_plan(shipment, loaded, quantity, expected_on)
+        shipment.quantity, shipment.expected_on = quantity, expected_on
+        return _write_plan(session, loaded, plan)
+
+
+def preview_shipment_cancel(shipment_id: int) -> ScheduleEffect:
+    shipment, loaded = _shipment_stock(db.session, shipment_id, lock=False)
+    plan = engine.drop_shipment(loaded.stock, shipment.id)
+    return ScheduleEffect(loaded.product.sku, date_moves(loaded, plan.promise_changes))
+
+
+def cancel_shipment(shipment_id: int) -> ScheduleEffect:
+    """A shipment will not come: the customers it covered get a later date or none yet."""
+    with write_transaction() as session:
+        shipment, loaded = _shipment_stock(session, shipment_id, lock=True)
+        plan = engine.drop_shipment(loaded.stock, shipment.id)
         shipment.status = ShipmentStatus.CANCELLED
-        session.flush()
-        refresh_schedules(session, [product])
-        return shipment
+        return _write_plan(session, loaded, plan)
+
+
+def _shipment_stock(session, shipment_id: int, *, lock: bool):
+    """A scheduled shipment and its product's stock; with `lock`, under the product's lock."""
+    shipment = scheduled_shipment(session, shipment_id)
+    if not lock:
+        return shipment, load_stock(session, shipment.product)
+    product = lock_products(session, [shipment.product_id])[shipment.product_id]
+    # Read again under the lock: another change may have received or cancelled it.
+    shipment = scheduled_shipment(session, shipment_id)
+    return shipment, load_stock(session, product)
+
+
+def _edit_plan(shipment, loaded: LoadedStock, quantity: int, expected_on: date) -> engine.Release:
+    check_units(quantity)
+    # An overdue shipment may keep its date while its quantity changes; a new date is real.
+    if expected_on != shipment.expected_on:
+        check_expected_on(expected_on)
+    return engine.move_shipment(loaded.stock, shipment.id, quantity, expected_on)
+
+
+def _write_plan(session, loaded: LoadedStock, plan: engine.Release) -> ScheduleEffect:
+    timeline = Timeline()
+    session.flush()
+    write_promise_changes(session, loaded, plan.promise_changes, timeline)
+    refresh_product(loaded.product, plan.stock)
+    timeline.write(session)
+    return ScheduleEffect(loaded.product.sku, date_moves(loaded, plan.promise_changes))
 
 
 def refresh_schedules(session, products) -> None:

@@ -23,10 +23,11 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import HiddenInput
 
 from ..catalog_csv import parse_price_cents
 from ..engine.limits import MAX_SHIPMENT_UNITS, latest_expected_on
-from ..forms import MAX_ID
+from ..forms import MAX_ID, IdField
 from ..models.types import today as shop_today
 from ..services.products import ProductSettings
 
@@ -44,40 +45,84 @@ def _row_id(value) -> int:
     return number
 
 
-class ReceiveForm(FlaskForm):
+def _units(label: str) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired("Enter a number of units."),
+            NumberRange(
+                min=1,
+                max=MAX_SHIPMENT_UNITS,
+                message=f"Enter a whole number from 1 to {MAX_SHIPMENT_UNITS:,}.",
+            ),
+        ],
+    )
+
+
+def _product_id() -> IdField:
+    return IdField(widget=HiddenInput(), unknown="Unknown product.")
+
+
+REST_HINT = "Leave it empty if the rest of the shipment will not come."
+
+
+class ReceiptPlanForm(FlaskForm):
+    """What a delivery is: enough to preview it (the live preview reads it from the URL)."""
+
     # The services check that the product and shipment exist (and belong together).
-    product_id = SelectField(
-        "Product", coerce=_row_id, validate_choice=False, validators=[DataRequired()]
-    )
-    quantity = IntegerField(
-        "Units received", validators=[DataRequired(), NumberRange(min=1, max=MAX_SHIPMENT_UNITS)]
-    )
+    product_id = _product_id()
+    quantity = _units("Units received")
     shipment_id = SelectField(
         "Against shipment", coerce=_row_id, validate_choice=False, validators=[Optional()]
     )
+    rest_expected_on = DateField(
+        "Rest of the shipment expected on (if fewer came)",
+        validators=[Optional()],
+        description=REST_HINT,
+    )
+
+    def validate_rest_expected_on(self, field):
+        check_coming_date(field)
+
+
+class ReceiveForm(ReceiptPlanForm):
     # One per showing of the form: sending the same form twice records the delivery once.
     receipt_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
 
 
+class ShipmentReceiveForm(FlaskForm):
+    quantity = _units("Units that arrived")
+    rest_expected_on = DateField(
+        "The other units are now expected on (if fewer came)",
+        validators=[Optional()],
+        description=REST_HINT,
+    )
+
+    def validate_rest_expected_on(self, field):
+        check_coming_date(field)
+
+    receipt_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
+
+
+class ShipmentEditForm(FlaskForm):
+    quantity = _units("Units expected")
+    # The service checks the range: an overdue shipment may keep its past date.
+    expected_on = DateField("Expected on", validators=[InputRequired("Enter the expected date.")])
+
+
+class ShipmentCancelForm(FlaskForm):
+    """Nothing to type: the token proves the page sent it."""
+
+
 class ScheduleForm(FlaskForm):
-    product_id = SelectField(
-        "Product", coerce=_row_id, validate_choice=False, validators=[DataRequired()]
-    )
-    quantity = IntegerField(
-        "Units expected", validators=[DataRequired(), NumberRange(min=1, max=MAX_SHIPMENT_UNITS)]
-    )
+    product_id = _product_id()
+    quantity = _units("Units expected")
     # InputRequired, not DataRequired: a date that cannot be read keeps its own message.
     expected_on = DateField("Expected on", validators=[InputRequired("Enter the expected date.")])
     reference = StringField("Reference (optional)", validators=[Optional(), Length(max=120)])
 
     def validate_expected_on(self, field):
-        if not field.data:
-            return
-        today = shop_today()
-        if field.data < today:
-            raise ValidationError("The expected date cannot be in the past.")
-        if field.data > latest_expected_on(today):
-            raise ValidationError("Choose a date within the next three years.")
+        check_coming_date(field)
 
 
 class ShipForm(FlaskForm):
@@ -216,3 +261,14 @@ class ProductSettingsForm(FlaskForm):
         """The labels of the fields whose settings changed, as the page shows them."""
         field_of = {setting: name for name, setting in self._SETTING_OF.items()}
         return [self[field_of.get(name, name)].label.text for name in changed]
+
+
+def check_coming_date(field) -> None:
+    """A date a shipment can still be expected on: from today to the shop's horizon."""
+    if not field.data:
+        return
+    today = shop_today()
+    if field.data < today:
+        raise ValidationError("The expected date cannot be in the past.")
+    if field.data > latest_expected_on(today):
+        raise ValidationError("Choose a date within the next three years.")

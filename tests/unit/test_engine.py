@@ -16,6 +16,8 @@ from storefront.engine import (
     Refusal,
     ScheduledShipment,
     Stock,
+    drop_shipment,
+    move_shipment,
     place,
     promise_changes,
     promise_dates,
@@ -291,6 +293,42 @@ def test_a_short_shipment_pushes_later_lines_to_be_confirmed() -> None:
         PromiseChange(2, before=day(9), after=None),
     )
     assert receipt.stock.queue == (QueuedLine(1, 2, day(9)), QueuedLine(2, 3, None))
+
+
+def test_a_partial_arrival_keeps_the_rest_expected_on_its_new_date() -> None:
+    stock = make_stock(
+        queue=(QueuedLine(1, 3, promised_on=day(5)), QueuedLine(2, 2, promised_on=day(5))),
+        shipments=(shipment(1, 5, in_days=5),),
+    )
+
+    receipt = receive(stock, 3, shipment_id=1, rest=shipment(2, 2, in_days=19))
+
+    assert receipt.fills == (Fill(1, 3),)
+    assert receipt.stock.shipments == (shipment(2, 2, in_days=19),)
+    assert receipt.promise_changes == (PromiseChange(2, before=day(5), after=day(19)),)
+
+
+def test_only_a_delivery_against_a_shipment_leaves_a_rest() -> None:
+    with pytest.raises(ValueError, match="against a shipment"):
+        receive(make_stock(), 3, rest=shipment(2, 2, in_days=19))
+
+
+def test_a_late_supplier_moves_the_lines_it_covers() -> None:
+    stock = make_stock(
+        queue=(QueuedLine(1, 2, promised_on=day(5)), QueuedLine(2, 2, promised_on=day(9))),
+        shipments=(shipment(1, 2, in_days=5), shipment(2, 2, in_days=9)),
+    )
+
+    result = move_shipment(stock, 1, 2, day(14))
+
+    # The later shipment now comes first: it covers the oldest line.
+    assert result.promise_changes == (
+        PromiseChange(1, before=day(5), after=day(9)),
+        PromiseChange(2, before=day(9), after=day(14)),
+    )
+    assert drop_shipment(stock, 2).promise_changes == (PromiseChange(2, day(9), None),)
+    with pytest.raises(ValueError, match="not scheduled"):
+        move_shipment(stock, 7, 2, day(14))
 
 
 def test_unscheduled_stock_brings_later_dates_earlier() -> None:

@@ -191,6 +191,21 @@ class ProductStockFlow(RuleBasedStateMachine):
         self.supplied += quantity
         self.take(receipt.stock, receipt.fills, receipt.promise_changes)
 
+    @precondition(lambda self: any(s.quantity > 1 for s in self.stock.shipments))
+    @rule(data=st.data(), in_days=st.integers(0, 20))
+    def receive_part_of_a_shipment(self, data: st.DataObject, in_days: int) -> None:
+        shipment = data.draw(st.sampled_from([s for s in self.stock.shipments if s.quantity > 1]))
+        arrived = data.draw(st.integers(1, shipment.quantity - 1))
+        self.last_shipment_id += 1
+        rest = ScheduledShipment(
+            self.last_shipment_id, shipment.quantity - arrived, TODAY + timedelta(in_days)
+        )
+        receipt = receive(self.stock, arrived, shipment.shipment_id, rest)
+        assert rest in receipt.stock.shipments
+        assert receipt.stock.scheduled_units == self.stock.scheduled_units - arrived
+        self.supplied += arrived
+        self.take(receipt.stock, receipt.fills, receipt.promise_changes)
+
     @precondition(lambda self: any(line.allocated for line in self.lines.values()))
     @rule(data=st.data())
     def ship_allocated_units(self, data: st.DataObject) -> None:

@@ -88,6 +88,17 @@ def demo(app, client):
             "confirmation": (f"/checkout/confirmation/{token}", 200),
         }
     )
+    # Staff pages, after signing in as the demo staff member.
+    client.post("/staff/login", data={"email": DEMO_STAFF_EMAIL, "password": DEMO_STAFF_PASSWORD})
+    PAGES_WITH_ORDERS.update(
+        {
+            "staff-restock": ("/staff/restock", 200),
+            "staff-restock-attention": ("/staff/restock?show=attention&q=e", 200),
+            "staff-restock-product": ("/staff/restock/KIT-GRINDER", 200),
+            "staff-shipments": ("/staff/shipments", 200),
+            "staff-shipment": ("/staff/shipments/1", 200),
+        }
+    )
 
 
 def test_shopper_pages_are_valid_html(client, demo, tmp_path):
