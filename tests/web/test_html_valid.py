@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storefront.demo import seed_demo
+from storefront.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seed_demo
 from storefront.extensions import db
 from storefront.models import Order, Product
 from tests.conftest import require
@@ -66,8 +66,10 @@ def demo(app, client):
         {
             "tracking": (f"/orders/{token}", 200),
             "confirmation": (f"/checkout/confirmation/{token}", 200),
+            "staff-suppliers": ("/staff/suppliers", 200),
         }
     )
+    client.post("/staff/login", data={"email": DEMO_STAFF_EMAIL, "password": DEMO_STAFF_PASSWORD})
 
 
 def test_shopper_pages_are_valid_html(client, demo, tmp_path):
