@@ -89,7 +89,9 @@ def chart(result: SimulationResult) -> str:
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for (x, y), (_, _, label) in zip(spots, points, strict=True):
             parts.append(_marker(shape, x, y, colour))
-            parts.append(f'<text x="{x + 7}" y="{y - 7}" font-size="11">{escape(label)}</text>')
+            # Alternate sides, so labels of points close together do not overlap.
+            side = f'x="{x + 8}"' if row % 2 == 0 else f'x="{x - 8}" text-anchor="end"'
+            parts.append(f'<text {side} y="{y - 6}" font-size="11">{escape(label)}</text>')
         legend_y = _TOP + 20 + row * 26
         parts.append(_marker(shape, _W - _RIGHT + 30, legend_y - 4, colour))
         parts.append(
