@@ -27,6 +27,7 @@ CATALOG_OPTIONAL = (
     "backorder_free_shipping",
     "substitutes",
     "low_stock_threshold",
+    "supplier",
 )
 INBOUND_REQUIRED = ("sku", "quantity", "expected_on")
 INBOUND_OPTIONAL = ("reference",)
@@ -35,6 +36,7 @@ _products = Product.__table__.c
 SKU_MAX = _products.sku.type.length
 NAME_MAX = _products.name.type.length
 CATEGORY_MAX = _products.category.type.length
+SUPPLIER_MAX = _products.supplier.type.length
 SLUG_MAX = _products.slug.type.length
 REFERENCE_MAX = InboundShipment.__table__.c.reference.type.length
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
@@ -77,6 +79,7 @@ class CatalogRow:
     backorder_free_shipping: bool | None = None
     substitutes: tuple[str, ...] | None = None
     low_stock_threshold: int | None = None
+    supplier: str | None = None
     slug: str | None = None  # not a column: files get a slug made from the name
 
 
@@ -203,6 +206,7 @@ def _catalog_row(line: int, cells: dict[str, str]) -> CatalogRow:
         stock=_whole_number(line, "stock", cells["stock"], 0, MAX_SHIPMENT_UNITS),
         category=_optional(cells, "category", lambda v: _text(line, "category", v, CATEGORY_MAX)),
         description=_optional(cells, "description", lambda v: v),
+        supplier=_optional(cells, "supplier", lambda v: _text(line, "supplier", v, SUPPLIER_MAX)),
         allow_backorders=_optional(
             cells, "backorders", lambda v: _choice(line, "backorders", v, allow=True, deny=False)
         ),

@@ -10,6 +10,8 @@ from flask import Flask
 DEFAULTS = {
     # Days between a unit arriving and the order shipping; part of every promise date.
     "HANDLING_DAYS": 2,
+    # "learned": pad every promise date with its supplier's recent lateness (p90).
+    "PROMISE_BUFFER": "none",
     "SHIPPING_FEE_CENTS": 495,
     # When the shopper pays, in words on the checkout, confirmation and cancel pages.
     "PAYMENT_TERMS": (
@@ -49,6 +51,10 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if app.config["PROMISE_BUFFER"] not in ("none", "learned"):
+        raise ValueError(
+            f"PROMISE_BUFFER must be 'none' or 'learned', not {app.config['PROMISE_BUFFER']!r}"
+        )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
 

@@ -7,6 +7,7 @@ from flask import abort, current_app, render_template, request
 from ..engine.limits import MAX_LINE_QUANTITY, QUANTITY_MESSAGE
 from ..queries import catalog as queries
 from ..services.inventory import quote_product
+from ..services.suppliers import promise_buffers
 from . import bp
 
 MAX_SEARCH_LENGTH = 100
@@ -59,6 +60,7 @@ def product_page(product, message=None, *, quantity="1", offer=None, suggestion=
         quantity_error=message,
         offer=offer,
         suggestion=suggestion,
+        buffer_days=promise_buffers([product]).get(product.id, 0),
     )
     return page, 400 if message else 200
 

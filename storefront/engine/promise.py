@@ -179,7 +179,7 @@ def _plus_handling(expected_on: date | None, stock: Stock) -> date | None:
     # never promise a date that has already passed.
     if stock.today is not None and expected_on < stock.today:
         expected_on = stock.today
-    return expected_on + timedelta(days=stock.handling_days)
+    return expected_on + timedelta(days=stock.buffer_days + stock.handling_days)
 
 
 def _new_order_promise(stock: Stock, waiting: int) -> date | None:

@@ -62,12 +62,15 @@ class Stock:
     handling_days: int = 2
     policy: BackorderPolicy = BackorderPolicy()
     today: date | None = None  # when given, overdue shipments count as arriving today
+    buffer_days: int = 0  # added to every date: the supplier's usual lateness, if the shop pads
 
     def __post_init__(self) -> None:
         if self.on_hand < 0:
             raise ValueError("stock on hand cannot be negative")
         if self.handling_days < 0:
             raise ValueError("handling days cannot be negative")
+        if self.buffer_days < 0:
+            raise ValueError("buffer days cannot be negative")
         # Units on hand while lines wait would let a new order jump the queue.
         if self.on_hand > 0 and self.queue:
             raise ValueError("units on hand must go to the waiting lines first")

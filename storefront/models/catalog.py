@@ -38,6 +38,8 @@ class Product(db.Model):
     backorder_discount_pct: Mapped[int] = mapped_column(default=0)
     backorder_free_shipping: Mapped[bool] = mapped_column(default=False)
     low_stock_threshold: Mapped[int] = mapped_column(default=5)
+    # Who delivers it: new shipments record it, and its lateness can pad the promise dates.
+    supplier: Mapped[str] = mapped_column(String(80), default="", server_default="")
     # Kept current by every stock-changing service so the catalog reads them in one query.
     waiting_units: Mapped[int] = mapped_column(default=0)
     next_promise_on: Mapped[date | None] = mapped_column(Date)
@@ -87,6 +89,8 @@ class InboundShipment(db.Model):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         Index("ix_inbound_shipments_schedule", "product_id", "status", "expected_on"),
+        # A supplier's latest deliveries, for its lateness.
+        Index("ix_inbound_shipments_supplier_received", "supplier", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +98,7 @@ class InboundShipment(db.Model):
     quantity: Mapped[int]
     expected_on: Mapped[date] = mapped_column(Date)
     reference: Mapped[str] = mapped_column(String(120), default="")
+    supplier: Mapped[str] = mapped_column(String(80), default="", server_default="")
     status: Mapped[ShipmentStatus] = mapped_column(
         Enum(
             ShipmentStatus,

@@ -1,13 +1,30 @@
 """Column types shared by the models: instants are stored and returned in UTC."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+# A simulation runs the shop on its own clock; the real shop never sets one.
+_clock: ContextVar[Callable[[], datetime] | None] = ContextVar("shop_clock", default=None)
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    clock = _clock.get()
+    return datetime.now(UTC) if clock is None else clock()
+
+
+@contextmanager
+def shop_clock(clock: Callable[[], datetime]) -> Iterator[None]:
+    """Run the shop on `clock` (aware UTC instants) inside the block: `utcnow` and `today`."""
+    token = _clock.set(clock)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 def today() -> date:

@@ -15,6 +15,7 @@ from ..queries.catalog import in_stock_substitutes
 from .errors import InvalidRequest
 from .inventory import new_order_stock, scheduled_supply
 from .orders import NOTHING_SHOWN, Expectation, Item, expectation
+from .suppliers import promise_buffers
 
 WAIT, DROP = "wait", "drop"
 
@@ -167,7 +168,10 @@ def review_cart(entries: list[CartEntry]) -> CartReview:
     for alternatives in substitutes.values():
         products.update((p.id, p) for p in alternatives)
     shipments = scheduled_supply(products)
-    stocks = {pid: new_order_stock(p, shipments[pid]) for pid, p in products.items()}
+    buffers = promise_buffers(products.values())
+    stocks = {
+        pid: new_order_stock(p, shipments[pid], buffers.get(pid, 0)) for pid, p in products.items()
+    }
     lines = [_review_line(entry, products, substitutes, stocks) for entry in entries]
     priced = [units for line in lines for units in line.priced()]
     fee = shipping_fee(current_app.config["SHIPPING_FEE_CENTS"], priced) if priced else 0

@@ -183,6 +183,7 @@ def _product_values(row: CatalogRow) -> dict:
         "backorder_discount_pct": row.backorder_discount_pct,
         "backorder_free_shipping": row.backorder_free_shipping,
         "low_stock_threshold": row.low_stock_threshold,
+        "supplier": row.supplier,
     }
     values = {field: value for field, value in values.items() if value is not None}
     if row.sets_backorder_limit:

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import InboundShipment, Order, OrderLine, Product, ShipmentStatus
 from ..models.types import today
 from .errors import InvalidRequest, NotFound
+from .suppliers import promise_buffers
 from .timeline import Timeline, expire
 
 
@@ -53,7 +54,12 @@ def load_stock(session: Session, product: Product) -> LoadedStock:
         .order_by(OrderLine.placed_at, OrderLine.id)
     ).all()
     queue = tuple(QueuedLine(row.id, row.waiting, row.promised_on) for row in queue_rows)
-    stock = product_stock(product, scheduled_supply([product.id])[product.id], queue)
+    stock = product_stock(
+        product,
+        scheduled_supply([product.id])[product.id],
+        queue,
+        promise_buffers([product]).get(product.id, 0),
+    )
     return LoadedStock(product, stock, {row.id: row.order_id for row in queue_rows})
 
 
@@ -89,8 +95,10 @@ def product_stock(
     product: Product,
     shipments: list[engine.ScheduledShipment],
     queue: tuple[engine.QueuedLine, ...],
+    buffer_days: int = 0,
 ) -> Stock:
-    """The engine's view of one product, with the shop's settings and today's date."""
+    """The engine's view of one product, with the shop's settings and today's date;
+    `buffer_days` pad its dates (see `suppliers.promise_buffers`)."""
     return Stock(
         on_hand=product.on_hand,
         queue=queue,
@@ -98,20 +106,24 @@ def product_stock(
         handling_days=current_app.config["HANDLING_DAYS"],
         policy=engine.BackorderPolicy(product.allow_backorders, product.backorder_limit),
         today=today(),
+        buffer_days=buffer_days,
     )
 
 
-def new_order_stock(product: Product, shipments: list[engine.ScheduledShipment]) -> Stock:
+def new_order_stock(
+    product: Product, shipments: list[engine.ScheduledShipment], buffer_days: int = 0
+) -> Stock:
     """The product's Stock as a new order sees it, from the stored summary and its schedule."""
     # A new order only needs to know how many units wait ahead of it, not whose they are.
     queue = (QueuedLine(0, product.waiting_units),) if product.waiting_units else ()
-    return product_stock(product, shipments, queue)
+    return product_stock(product, shipments, queue, buffer_days)
 
 
 def quote_product(product: Product, quantity: int) -> engine.Quote:
     """What an order of `quantity` units would get now: ships now, waits, and until when."""
     shipments = scheduled_supply([product.id])[product.id]
-    return engine.quote(new_order_stock(product, shipments), quantity)
+    buffer_days = promise_buffers([product]).get(product.id, 0)
+    return engine.quote(new_order_stock(product, shipments, buffer_days), quantity)
 
 
 def check_units(quantity: int, *, allow_zero: bool = False) -> None:

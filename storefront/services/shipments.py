@@ -45,6 +45,7 @@ def schedule_shipments(rows: list[tuple[int, int, date, str]]) -> list[InboundSh
                 quantity=quantity,
                 expected_on=expected_on,
                 reference=reference.strip()[:120],
+                supplier=products[product_id].supplier,
             )
             for product_id, quantity, expected_on, reference in rows
         ]

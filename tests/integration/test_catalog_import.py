@@ -278,3 +278,17 @@ def test_inbound_with_a_bad_date_schedules_nothing(runner, make_product, csv_fil
     assert result.exit_code == 1
     assert "line 3: expected_on must be a date like" in result.stderr
     assert db.session.scalar(select(func.count()).select_from(InboundShipment)) == 0
+
+
+def test_the_supplier_column_names_who_delivers_a_product(runner, make_product, csv_file):
+    make_product(sku="MUG-1", supplier="Acme")
+    path = csv_file("sku,name,price,stock,supplier\nMUG-1,Mug,5,1,\nTEA-1,Tea,4,2,Leaf & Co\n")
+    result = runner.invoke(args=["import-catalog", path])
+    assert result.exit_code == 0, result.output
+    assert product("MUG-1").supplier == "Acme"  # empty cell: unchanged
+    assert product("TEA-1").supplier == "Leaf & Co"
+    too_long = csv_file(f"sku,name,price,stock,supplier\nTEA-1,Tea,4,2,{'x' * 81}\n", "long.csv")
+    result = runner.invoke(args=["import-catalog", too_long])
+    assert result.exit_code == 1
+    assert "supplier must be at most 80 characters" in result.output
+    assert product("TEA-1").supplier == "Leaf & Co"

@@ -443,3 +443,18 @@ def test_an_overdue_shipment_never_gives_a_date_in_the_past():
     assert quote(stock, 1).promised_on == date(2027, 3, 12)
     on_time = replace(stock, shipments=(ScheduledShipment(1, 5, date(2027, 3, 20)),))
     assert promise_dates(on_time) == {1: date(2027, 3, 22)}
+
+
+def test_a_buffer_pads_every_date_after_an_overdue_shipment_counts_as_today():
+    stock = Stock(
+        on_hand=0,
+        queue=(QueuedLine(1, 2), QueuedLine(2, 3)),
+        shipments=(shipment(10, 2, -3), shipment(11, 5, 10)),
+        handling_days=2,
+        today=TODAY,
+        buffer_days=4,
+    )
+    assert promise_dates(stock) == {1: day(0 + 4 + 2), 2: day(10 + 4 + 2)}
+    assert quote(stock, 1).promised_on == day(10 + 4 + 2)
+    with pytest.raises(ValueError, match="buffer"):
+        replace(stock, buffer_days=-1)

@@ -86,6 +86,7 @@ def demo(app, client):
         {
             "tracking": (f"/orders/{token}", 200),
             "confirmation": (f"/checkout/confirmation/{token}", 200),
+            "staff-suppliers": ("/staff/suppliers", 200),
         }
     )
     # Staff pages, after signing in as the demo staff member.
