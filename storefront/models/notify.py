@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .catalog import Product
+from .orders import Order
 from .types import UTCDateTime, utcnow
 
 
@@ -52,6 +53,10 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def order_number(self) -> int | None:
+        return None if self.order_id is None else Order.number_for_id(self.order_id)
 
 
 class StockAlert(db.Model):
