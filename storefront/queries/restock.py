@@ -7,7 +7,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import InboundShipment, OrderLine, Product, ShipmentStatus, StockReceipt
+from ..models import (
+    InboundShipment,
+    OrderLine,
+    Product,
+    ShipmentStatus,
+    StockAlert,
+    StockReceipt,
+)
 
 
 @dataclass(frozen=True)
@@ -17,6 +24,7 @@ class RestockRow:
     waiting_lines: int
     oldest_waiting_since: datetime | None
     scheduled_units: int
+    subscribers: int = 0  # shoppers asking to be told when it can be ordered: demand too
 
     @property
     def uncovered_units(self) -> int:
@@ -24,7 +32,7 @@ class RestockRow:
 
 
 def restock_rows() -> list[RestockRow]:
-    """Every product, most-waited-for first: three queries whatever the catalog's size."""
+    """Every product, most-waited-for first: four queries whatever the catalog's size."""
     waiting = dict(
         (row.product_id, row)
         for row in db.session.execute(
@@ -44,6 +52,11 @@ def restock_rows() -> list[RestockRow]:
             .group_by(InboundShipment.product_id)
         ).all()
     )
+    subscribers = dict(
+        db.session.execute(
+            select(StockAlert.product_id, func.count()).group_by(StockAlert.product_id)
+        ).all()
+    )
     products = db.session.scalars(select(Product).order_by(Product.name))
     rows = []
     for product in products:
@@ -58,6 +71,7 @@ def restock_rows() -> list[RestockRow]:
                 queue.lines if queue else 0,
                 oldest,
                 scheduled.get(product.id, 0),
+                subscribers.get(product.id, 0),
             )
         )
     rows.sort(key=lambda row: (-row.uncovered_units, -row.waiting_units, row.product.name))
