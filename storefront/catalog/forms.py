@@ -13,5 +13,6 @@ class AlertForm(FlaskForm):
             Length(max=254, message="That email address is too long."),
             Email("Enter an email address like name@example.com."),
         ],
+        filters=[lambda value: value.strip() if value else value],
         render_kw={"autocomplete": "email", "placeholder": "name@example.com"},
     )

@@ -40,7 +40,6 @@ def outbox():
         shown=shown,
         counts=outbox_counts(),
         messages=outbox_messages(shown),
-        retry_form=RetryForm(),
     )
 
 
@@ -48,7 +47,7 @@ def outbox():
 @login_required
 def outbox_email(message_id: int):
     message = _message_or_404(message_id)
-    return render_template("staff/outbox_email.html", message=message, retry_form=RetryForm())
+    return render_template("staff/outbox_email.html", message=message)
 
 
 @bp.get("/outbox/<int:message_id>/email.html")

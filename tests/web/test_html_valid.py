@@ -1,4 +1,4 @@
-"""The shopper's pages are valid HTML, as the W3C Nu checker (vnu.jar) sees them."""
+"""The shop's pages (and an email) are valid HTML, as the W3C Nu checker (vnu.jar) sees them."""
 
 import json
 import re
@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storefront.demo import seed_demo
+from storefront.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seed_demo
 from storefront.extensions import db
-from storefront.models import Order, Product
+from storefront.models import Order, OutboxMessage, Product
+from storefront.services.alerts import unsubscribe_token
 from tests.conftest import require
 
 PAGES = {
@@ -62,12 +63,18 @@ def demo(app, client):
     ):
         client.post("/cart/add", data={"product_id": product.id, "quantity": 2})
     token = db.session.scalar(select(Order.token).order_by(Order.id))
+    email_id = db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id))
     PAGES_WITH_ORDERS.update(
         {
             "tracking": (f"/orders/{token}", 200),
             "confirmation": (f"/checkout/confirmation/{token}", 200),
+            "unsubscribe": (f"/alerts/unsubscribe/{unsubscribe_token('a@example.com')}", 200),
+            "staff-outbox": ("/staff/outbox", 200),
+            "staff-outbox-email": (f"/staff/outbox/{email_id}", 200),
+            "email-order-placed": (f"/staff/outbox/{email_id}/email.html", 200),
         }
     )
+    client.post("/staff/login", data={"email": DEMO_STAFF_EMAIL, "password": DEMO_STAFF_PASSWORD})
 
 
 def test_shopper_pages_are_valid_html(client, demo, tmp_path):
