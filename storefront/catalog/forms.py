@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 class AlertForm(FlaskForm):
     email = EmailField(
-        "Email me when it's available",
+        "Your email address",
         validators=[
             DataRequired("Enter your email address."),
             Length(max=254, message="That email address is too long."),

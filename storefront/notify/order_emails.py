@@ -41,7 +41,7 @@ def order_emails(
     session: Session, events: Iterable[dict], moves: dict[int, set[str]]
 ) -> list[Email]:
     """One email per order among `events` (timeline rows of one transaction, already
-    written), named by the order's new version so each transaction's email is stored once."""
+    written), named by the order's token and new version: each transaction's email once."""
     by_order: dict[int, list[dict]] = defaultdict(list)
     for event in events:
         by_order[event["order_id"]].append(event)
@@ -77,6 +77,6 @@ def _order_email(session: Session, row, events: list[dict], moves: set[str]) -> 
         subject=subject_for(number, kinds, moves),
         text_body=text,
         html_body=html,
-        dedupe_key=f"order-{row.id}-v{row.version}",
+        dedupe_key=f"order-{row.token}-v{row.version}",
         order_id=row.id,
     )

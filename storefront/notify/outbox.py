@@ -1,7 +1,7 @@
 """Writing emails into the outbox, inside the caller's transaction, rendered from templates."""
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import insert
@@ -52,7 +52,7 @@ def queue_emails(session: Session, emails: Sequence[Email]) -> None:
         insert(OutboxMessage),
         [
             {
-                **asdict(email),
+                **vars(email),  # shallow: asdict would deep-copy every body
                 "status": MessageStatus.PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,
