@@ -78,6 +78,8 @@ def run(url: str) -> dict[int, tuple[float, float]]:
         for lines in SIZES:
             with db.engine.begin() as conn:
                 for table in (
+                    "outbox_messages",
+                    "stock_alerts",
                     "order_events",
                     "order_lines",
                     "orders",

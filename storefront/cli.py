@@ -1,16 +1,19 @@
 """The `flask --app storefront …` commands for operators."""
 
 import io
+import signal
 import sys
 import time
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from . import catalog_csv, demo
 from .models import Order
+from .extensions import db
+from .notify.delivery import deliver_due, mail_directory
 from .queries.catalog import product_id_for_sku
 from .services import ServiceError, importing
 from .services.receiving import receive_stock
@@ -34,6 +37,7 @@ def init_app(app: Flask) -> None:
         import_inbound,
         ship,
         simulate,
+        outbox,
     ):
         app.cli.add_command(command)
 
@@ -195,3 +199,52 @@ def _read_csv(csv_file: Path, parse):
 def _nothing_imported(error: ServiceError):
     click.echo(f"{error}\nNothing was imported.", err=True)
     raise SystemExit(1)
+
+
+@click.group("outbox")
+def outbox() -> None:
+    """The emails waiting to go out."""
+
+
+@outbox.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep running, for a service manager.")
+def deliver(loop: bool) -> None:
+    """Send the emails that are due (over SMTP, or into instance/mail without MAIL_SERVER)."""
+    where = current_app.config["MAIL_SERVER"] or mail_directory()
+    if not loop:
+        report = deliver_due()
+        click.echo(
+            f"Sent {report.sent} email(s) to {where}; {report.retrying} to retry later, "
+            f"{report.failed} failed for good."
+        )
+        return
+    _deliver_until_stopped(where, current_app.config["MAIL_POLL_SECONDS"])
+
+
+def _deliver_until_stopped(where, poll_seconds: float) -> None:
+    """Deliver, then wait while nothing is due; SIGTERM or Ctrl-C stop after the message
+    being sent (a message claimed but not sent is retried once its lease runs out)."""
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    click.echo(f"Delivering the outbox to {where} (Ctrl-C or SIGTERM stops).")
+    try:
+        while not stopping:
+            try:
+                tried = deliver_due().tried
+            except Exception:  # a database outage must not end the worker
+                current_app.logger.exception("Outbox delivery failed; trying again shortly.")
+                db.session.rollback()
+                tried = 0
+            finally:
+                db.session.remove()
+            if not tried:
+                _sleep_unless(stopping, poll_seconds)
+    except KeyboardInterrupt:
+        pass
+    click.echo("Outbox delivery stopped.")
+
+
+def _sleep_unless(stopping: list, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while not stopping and time.monotonic() < end:
+        time.sleep(min(0.2, seconds))

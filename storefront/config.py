@@ -33,6 +33,27 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "WTF_CSRF_TIME_LIMIT": None,
+    # Links in emails are built from this, as no request is around when they are written.
+    "PUBLIC_URL": "http://127.0.0.1:5000",
+    # Without MAIL_SERVER, emails are written as .eml files under MAIL_FILE_DIR.
+    "MAIL_SERVER": "",
+    "MAIL_PORT": None,  # 465 with MAIL_USE_SSL, 587 with MAIL_USE_TLS, else 25
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_DEFAULT_SENDER": "Storefront <shop@localhost>",
+    "MAIL_FILE_DIR": None,  # default: instance/mail
+    "MAIL_TIMEOUT": 20,
+    "MAIL_MAX_ATTEMPTS": 8,
+    # Back-off after the n-th failed attempt: MAIL_RETRY_SECONDS * 2**(n-1), at most 6 hours.
+    "MAIL_RETRY_SECONDS": 60,
+    "MAIL_BATCH_SIZE": 10,
+    # A claimed message is retried after this long if its worker never reports back; keep
+    # it well above MAIL_BATCH_SIZE * MAIL_TIMEOUT.
+    "MAIL_LEASE_SECONDS": 600,
+    "MAIL_POLL_SECONDS": 2,
+    "ALERT_SIGNUP_RATE_LIMIT": "10 per minute",
 }
 
 

@@ -2,8 +2,12 @@
 
 import os
 import shutil
+import socket
 from contextlib import contextmanager
 from datetime import date, timedelta
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from itertools import count
 
 import pytest
@@ -177,3 +181,63 @@ def counted_queries():
 
 def days(n: int) -> date:
     return TODAY + timedelta(days=n)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (right now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives; it can be
+    stopped and started again on the same port, as a mail server that goes down."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.received: list[tuple[list[str], EmailMessage]] = []
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = BytesParser(policy=email_policy.default).parsebytes(envelope.content)
+        self.received.append((list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return [message for _, message in self.received]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for rcpt, message in self.received if address in rcpt]
+
+
+@pytest.fixture
+def smtp_sink():
+    try:
+        import aiosmtpd  # noqa: F401
+    except ImportError:
+        require(False, "aiosmtpd is not installed (pip install -e '.[dev]')")
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+def text_part(message: EmailMessage) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def html_part(message: EmailMessage) -> str:
+    return message.get_body(("html",)).get_content()

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("catalog", __name__)
 
-from . import views  # noqa: E402,F401  (routes register on bp)
+from . import alerts, views  # noqa: E402,F401  (routes register on bp)

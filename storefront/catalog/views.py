@@ -9,6 +9,7 @@ from ..queries import catalog as queries
 from ..services.inventory import quote_product
 from ..services.suppliers import promise_buffers
 from . import bp
+from .forms import AlertForm
 
 MAX_SEARCH_LENGTH = 100
 _QUANTITY = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²".isdigit() is true
@@ -35,7 +36,7 @@ def index():
 
 @bp.get("/products/<slug>")
 def product(slug: str):
-    item = _product_or_404(slug)
+    item = product_or_404(slug)
     quantity = request.args.get("quantity", "1")
     if not (_QUANTITY.fullmatch(quantity) and 1 <= int(quantity) <= MAX_LINE_QUANTITY):
         return product_page(item, QUANTITY_MESSAGE)
@@ -45,8 +46,11 @@ def product(slug: str):
     return product_page(item, quantity=quantity, offer=offer)
 
 
-def product_page(product, message=None, *, quantity="1", offer=None, suggestion=None):
-    """The product page, with a quantity problem (answered 400) or the quote for a quantity."""
+def product_page(
+    product, message=None, *, quantity="1", offer=None, suggestion=None, alert_form=None
+):
+    """The product page, with a quantity problem or a refused alert sign-up (answered 400),
+    or the quote for a quantity."""
     if message and request.headers.get("HX-Request"):
         return render_template("catalog/_delivery.html", quantity_error=message), 400
     substitutes = (
@@ -61,13 +65,14 @@ def product_page(product, message=None, *, quantity="1", offer=None, suggestion=
         offer=offer,
         suggestion=suggestion,
         buffer_days=promise_buffers([product]).get(product.id, 0),
+        alert_form=alert_form or AlertForm(formdata=None),
     )
-    return page, 400 if message else 200
+    return page, 400 if message or (alert_form and alert_form.errors) else 200
 
 
 @bp.get("/products/<slug>/image.svg")
 def product_image(slug: str):
-    item = _product_or_404(slug)
+    item = product_or_404(slug)
     body = render_template("catalog/placeholder.svg", product=item)
     response = current_app.response_class(body, mimetype="image/svg+xml")
     response.cache_control.public = True
@@ -75,7 +80,7 @@ def product_image(slug: str):
     return response
 
 
-def _product_or_404(slug: str):
+def product_or_404(slug: str):
     item = queries.product_by_slug(slug)
     if item is None:
         abort(404, "There is no such product in the shop.")

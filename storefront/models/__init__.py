@@ -2,20 +2,24 @@
 
 from .catalog import InboundShipment, Product, ShipmentStatus, StockReceipt, Substitute
 from .fulfilment import Parcel, ParcelItem
+from .notify import MessageStatus, OutboxMessage, StockAlert
 from .orders import EventKind, Order, OrderEvent, OrderLine
 from .staff import StaffUser
 
 __all__ = [
     "EventKind",
     "InboundShipment",
+    "MessageStatus",
     "Order",
     "OrderEvent",
     "OrderLine",
     "Parcel",
     "ParcelItem",
+    "OutboxMessage",
     "Product",
     "ShipmentStatus",
     "StaffUser",
+    "StockAlert",
     "StockReceipt",
     "Substitute",
 ]

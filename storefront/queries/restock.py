@@ -9,7 +9,14 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import InboundShipment, OrderLine, Product, ShipmentStatus, StockReceipt
+from ..models import (
+    InboundShipment,
+    OrderLine,
+    Product,
+    ShipmentStatus,
+    StockAlert,
+    StockReceipt,
+)
 from ..models.types import today
 
 
@@ -39,6 +46,7 @@ class RestockRow:
     oldest_waiting_since: datetime | None
     scheduled_units: int
     overdue_shipments: int
+    subscribers: int = 0  # shoppers asking to be told when it can be ordered: demand too
 
     @property
     def waiting_units(self) -> int:
@@ -109,6 +117,11 @@ def _restock_select() -> tuple[Select, ColumnElement[int], ColumnElement[int]]:
         .group_by(InboundShipment.product_id)
         .subquery("supply")
     )
+    alerts = (
+        select(StockAlert.product_id, func.count().label("subscribers"))
+        .group_by(StockAlert.product_id)
+        .subquery("alerts")
+    )
     scheduled = func.coalesce(supply.c.units, 0)
     overdue = func.coalesce(supply.c.overdue, 0)
     uncovered = case(
@@ -121,9 +134,11 @@ def _restock_select() -> tuple[Select, ColumnElement[int], ColumnElement[int]]:
             waiting.c.oldest,
             scheduled,
             overdue,
+            func.coalesce(alerts.c.subscribers, 0),
         )
         .outerjoin(waiting, waiting.c.product_id == Product.id)
         .outerjoin(supply, supply.c.product_id == Product.id)
+        .outerjoin(alerts, alerts.c.product_id == Product.id)
     )
     return query, uncovered, overdue
 
@@ -139,10 +154,10 @@ def _needs(attention: Attention, uncovered, overdue) -> ColumnElement[bool]:
     return conditions[attention]
 
 
-def _restock_row(product, lines, oldest, scheduled, overdue) -> RestockRow:
+def _restock_row(product, lines, oldest, scheduled, overdue, subscribers) -> RestockRow:
     if oldest is not None and oldest.tzinfo is None:  # aggregates skip the column type
         oldest = oldest.replace(tzinfo=UTC)
-    return RestockRow(product, lines, oldest, int(scheduled), int(overdue))
+    return RestockRow(product, lines, oldest, int(scheduled), int(overdue), int(subscribers))
 
 
 def _escape_like(text: str) -> str:

@@ -16,6 +16,7 @@ from ..catalog_csv import SLUG_MAX, CatalogRow, CsvError, InboundRow, slugify
 from ..database import write_transaction
 from ..models import InboundShipment, OrderLine, Product, ShipmentStatus, Substitute
 from ..models.types import utcnow
+from .alerts import products_available
 from .errors import InvalidRequest
 from .inventory import load_stock, lock_products, refresh_product
 from .receiving import apply_receipt
@@ -59,6 +60,8 @@ def import_catalog(rows: Sequence[CatalogRow]) -> ImportSummary:
                 _insert_products(session, new_rows, slugs)
             if any(row.substitutes is not None for row in rows):
                 _replace_substitutes(session, rows)
+            if updates:  # stock may have risen, or backorders opened again
+                products_available(session)
             timeline.write(session)
     except IntegrityError:
         # Only a product created by someone else during the import can collide here.

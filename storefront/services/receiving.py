@@ -12,6 +12,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import InboundShipment, Order, Product, ShipmentStatus, StockReceipt
 from ..models.types import utcnow
+from .alerts import product_available
 from .errors import InvalidRequest, NotFound
 from .inventory import (
     check_expected_on,
@@ -171,6 +172,7 @@ def apply_receipt(
     if receipt.fills:
         touch_queue(session, product.id)
     refresh_product(product, receipt.stock)
+    product_available(session, product)
     return _result(loaded, receipt, left)
 
 

@@ -11,6 +11,8 @@ from ..engine import Fill, PromiseChange
 from ..formatting import human_date
 from ..models import EventKind, Order, OrderEvent
 from ..models.types import utcnow
+from ..notify.order_emails import order_emails
+from ..notify.outbox import queue_emails
 
 
 def describe_promise(day: date | None) -> str:
@@ -22,6 +24,8 @@ class Timeline:
     """Events gathered during one use case, written in one statement with their orders' bumps."""
 
     events: list[dict] = field(default_factory=list)
+    # How each order's dates moved ("earlier", "later", "dated", "undated"): its email's subject.
+    moves: dict[int, set[str]] = field(default_factory=dict)
 
     def add(
         self,
@@ -59,8 +63,10 @@ class Timeline:
 
     def date_changed(self, order_id: int, change: PromiseChange, name: str) -> None:
         if change.after is None:
+            direction = "undated"
             message = f"{name}: the date is to be confirmed again; we will write when it is known."
         elif change.before is None:
+            direction = "dated"
             message = f"{name}: now has a date, ships by {human_date(change.after)}."
         else:
             direction = "earlier" if change.after < change.before else "later"
@@ -68,6 +74,7 @@ class Timeline:
                 f"{name}: expected ship date moved {direction}, from "
                 f"{human_date(change.before)} to {human_date(change.after)}."
             )
+        self.moves.setdefault(order_id, set()).add(direction)
         self.add(
             order_id,
             EventKind.DATE_CHANGED,
@@ -77,6 +84,8 @@ class Timeline:
         )
 
     def write(self, session: Session) -> None:
+        """The events, their orders' new versions and one email per order, all in the
+        caller's transaction."""
         if not self.events:
             return
         session.execute(insert(OrderEvent), self.events)
@@ -89,7 +98,8 @@ class Timeline:
         )
         # Objects already in the session must not keep a stale version or timeline.
         expire(session, Order, order_ids, ["version", "events"])
-        self.events = []
+        queue_emails(session, order_emails(session, self.events, self.moves))
+        self.events, self.moves = [], {}
 
 
 def expire(session: Session, model, ids, attributes: list[str] | None = None) -> None:

@@ -17,4 +17,4 @@ def load_staff(user_id: str) -> StaffUser | None:
     return db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
 
 
-from . import orders, products, reports, shipments, suppliers, views  # noqa: E402,F401  (routes register on bp)
+from . import orders, outbox, products, reports, shipments, suppliers, views  # noqa: E402,F401  (routes register on bp)

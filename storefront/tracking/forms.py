@@ -4,7 +4,7 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange
 
 from ..engine.limits import MAX_LINE_QUANTITY
 from ..forms import IdField
@@ -29,6 +29,19 @@ class LookupForm(FlaskForm):
     def order_number(self) -> int | None:
         match = _ORDER_NUMBER.fullmatch(self.number.data.strip())
         return int(match.group(1)) if match else None
+
+
+class SendLinksForm(FlaskForm):
+    email = EmailField(
+        "Email address used for your orders",
+        validators=[
+            DataRequired("Enter the email address you ordered with."),
+            Length(max=254, message="That email address is too long."),
+            Email("Enter an email address like name@example.com."),
+        ],
+        filters=[lambda value: value.strip() if value else value],
+        render_kw={"autocomplete": "email"},
+    )
 
 
 class CancelForm(FlaskForm):

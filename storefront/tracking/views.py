@@ -10,8 +10,9 @@ from ..queries import orders as queries
 from ..queries.tracking import order_status
 from ..services import ServiceError
 from ..services.orders import cancel_units, check_cancellable, substitute_units
+from ..services.tracking_links import send_tracking_links
 from . import bp
-from .forms import CancelForm, LookupForm, SubstituteForm
+from .forms import CancelForm, LookupForm, SendLinksForm, SubstituteForm
 
 # Tokens are 22 URL-safe characters; anything else cannot be one, so it costs no query.
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")
@@ -42,19 +43,45 @@ LOOKUP_LIMITED = (
 )
 
 
+# The lookup and "send me my orders" share one allowance per client.
+lookup_limit = limiter.shared_limit(
+    _lookup_limit, scope="order-lookup", methods=["POST"], error_message=LOOKUP_LIMITED
+)
+
+
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(_lookup_limit, methods=["POST"], error_message=LOOKUP_LIMITED)
+@lookup_limit
 def track():
     form = LookupForm()
     if not form.validate_on_submit():
         code = 400 if form.is_submitted() else 200
-        return render_template("tracking/track.html", form=form), code
+        return _track_page(form), code
     number = form.order_number()
     order_id = Order.id_for_number(number) if number is not None else NO_SUCH_ID
     token = queries.tracking_token(max(order_id, NO_SUCH_ID), form.email.data)
     if token is None:
-        return render_template("tracking/track.html", form=form, not_found=NOT_FOUND), 400
+        return _track_page(form, not_found=NOT_FOUND), 400
     return redirect(url_for(".order", token=token), code=303)
+
+
+@bp.post("/track/links")
+@lookup_limit
+def send_links():
+    links_form = SendLinksForm(prefix="links")
+    if not links_form.validate_on_submit():
+        return _track_page(LookupForm(formdata=None), links_form=links_form), 400
+    send_tracking_links(links_form.email.data)
+    flash(
+        f"If we have orders for {links_form.email.data.strip()}, we have sent their tracking "
+        "links to it. It may take a few minutes to arrive.",
+        "success",
+    )
+    return redirect(url_for(".track"), code=303)
+
+
+def _track_page(form, links_form=None, **extra) -> str:
+    links_form = links_form or SendLinksForm(prefix="links", formdata=None)
+    return render_template("tracking/track.html", form=form, links_form=links_form, **extra)
 
 
 @bp.get("/orders/<token>")

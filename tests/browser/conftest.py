@@ -1,6 +1,7 @@
 """Browser fixtures: the demo shop on a live server, driven through the system Chromium."""
 
 import threading
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from werkzeug.serving import make_server
 from storefront import create_app
 from storefront.demo import seed_demo
 from storefront.extensions import db
-from tests.conftest import require
+from storefront.notify.delivery import deliver_due
+from tests.conftest import SmtpSink, require
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The sandbox needs privileges containers rarely grant; the rest keeps Chromium off the network.
@@ -27,8 +29,22 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The demo shop on a fresh SQLite file, served on a free port; yields its base URL."""
+def mail_server():
+    """The SMTP server the live shop delivers to: what its customers receive."""
+    try:
+        import aiosmtpd  # noqa: F401
+    except ImportError:
+        require(False, "aiosmtpd is not installed (pip install -e '.[dev]')")
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, mail_server):
+    """The demo shop's app, with its server socket already bound: emails written while the
+    demo loads link to the address it will be served at."""
     path = tmp_path_factory.mktemp("browser") / "shop.sqlite3"
     app = create_app(
         {
@@ -36,20 +52,43 @@ def live_server(tmp_path_factory):
             "SECRET_KEY": "browser-tests",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "RATELIMIT_ENABLED": False,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": mail_server.port,
         }
     )
+    app.server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["PUBLIC_URL"] = f"http://127.0.0.1:{app.server.server_port}"
     with app.app_context():
         upgrade(directory=str(app.extensions["migrate"].directory))
         seed_demo()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The demo shop on a fresh SQLite file, served on a free port; yields its base URL."""
+    server = live_app.server
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield live_app.config["PUBLIC_URL"]
     server.shutdown()
     thread.join(timeout=5)
-    with app.app_context():
+    with live_app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def mail_to(live_app, live_server, mail_server):
+    """Run the outbox worker once, then return the emails a customer has received so far."""
+
+    def received(address: str) -> list[EmailMessage]:
+        with live_app.app_context():
+            deliver_due()
+            db.session.remove()
+        return mail_server.to(address)
+
+    return received
 
 
 @pytest.fixture(scope="session")

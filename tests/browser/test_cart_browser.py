@@ -6,6 +6,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.conftest import html_part, text_part
+
 pytestmark = pytest.mark.browser
 
 
@@ -21,7 +23,9 @@ def add_to_cart(page, slug: str, quantity: int) -> None:
     expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
 
 
-def test_shopper_takes_a_substitute_and_places_the_order(page, screenshot, console_errors):
+def test_shopper_takes_a_substitute_and_places_the_order(
+    page, screenshot, console_errors, mail_to, live_server
+):
     add_to_cart(page, "kit-kettle", 1)
     add_to_cart(page, "kit-grinder", 2)
 
@@ -61,3 +65,14 @@ def test_shopper_takes_a_substitute_and_places_the_order(page, screenshot, conso
     screenshot(page, "order-confirmation")
     assert_accessible(page)
     assert console_errors == []
+
+    # The confirmation email says the same, with the same tracking link.
+    track = page.get_by_role("link", name=re.compile("track order")).get_attribute("href")
+    [mail] = mail_to("ada@example.com")
+    number = re.search(r"order (\d+) is placed", page.locator("h1").inner_text())[1]
+    assert mail["Subject"] == f"Order {number} is placed"
+    text = text_part(mail)
+    assert "1 × Copper Kettle: 1 ready to ship now." in text
+    assert "2 × Pour-over Scale (instead of waiting for Burr Coffee Grinder)" in text
+    assert "total $153.95" in text and f"{live_server}{track}" in text
+    assert "Ada Shopper, 1 Main Street, 12345 Springfield, US" in html_part(mail)

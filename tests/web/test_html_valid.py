@@ -1,4 +1,4 @@
-"""The shop's pages are valid HTML, as the W3C Nu checker (vnu.jar) sees them."""
+"""The shop's pages (and an email) are valid HTML, as the W3C Nu checker (vnu.jar) sees them."""
 
 import json
 import re
@@ -14,6 +14,8 @@ from storefront.extensions import db
 from storefront.models import Order, Product
 from storefront.services.receiving import receive_stock
 from storefront.services.shipping import ship_order
+from storefront.models import Order, OutboxMessage, Product
+from storefront.services.alerts import unsubscribe_token
 from tests.conftest import require
 
 PAGES = {
@@ -82,6 +84,7 @@ def demo(app, client):
     receive_stock(drill, 1)
     ship_order(Order.id_for_number(1005), carrier="UPS", tracking_number="1Z999")
     receive_stock(drill, 1)
+    email_id = db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id))
     PAGES_WITH_ORDERS.update(
         {
             "tracking": (f"/orders/{token}", 200),
@@ -98,8 +101,13 @@ def demo(app, client):
             "staff-restock-product": ("/staff/restock/KIT-GRINDER", 200),
             "staff-shipments": ("/staff/shipments", 200),
             "staff-shipment": ("/staff/shipments/1", 200),
+            "unsubscribe": (f"/alerts/unsubscribe/{unsubscribe_token('a@example.com')}", 200),
+            "staff-outbox": ("/staff/outbox", 200),
+            "staff-outbox-email": (f"/staff/outbox/{email_id}", 200),
+            "email-order-placed": (f"/staff/outbox/{email_id}/email.html", 200),
         }
     )
+    client.post("/staff/login", data={"email": DEMO_STAFF_EMAIL, "password": DEMO_STAFF_PASSWORD})
 
 
 def test_shopper_pages_are_valid_html(client, demo, tmp_path):
