@@ -11,8 +11,8 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from . import catalog_csv, demo
-from .models import Order
 from .extensions import db
+from .models import Order
 from .notify.delivery import deliver_due, mail_directory
 from .queries.catalog import product_id_for_sku
 from .services import ServiceError, importing

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, case, distinct, func, or_, select
 
 from ..extensions import db
-from ..models import InboundShipment, OrderLine, Product, ShipmentStatus
+from ..models import InboundShipment, OrderLine, Product, ShipmentStatus, StockAlert
 
 PAGE_SIZE = 50
 CHART_SIZE = 10
@@ -30,6 +30,7 @@ class DemandRow:
     uncovered_units: int  # waiting units no scheduled shipment covers
     low_stock_threshold: int
     suggested_reorder: int  # uncovered + low-stock threshold - on hand, never below 0
+    alert_subscribers: int  # shoppers asking to be told when it can be ordered: demand too
 
     @classmethod
     def from_row(cls, row) -> "DemandRow":
@@ -101,8 +102,17 @@ def _scheduled():
     )
 
 
+def _subscribers():
+    return (
+        select(StockAlert.product_id, func.count().label("subscribers"))
+        .group_by(StockAlert.product_id)
+        .subquery("subscribers")
+    )
+
+
 _WAITING = _waiting()
 _SCHEDULED = _scheduled()
+_SUBSCRIBERS = _subscribers()
 
 
 def _waiting_units():
@@ -116,6 +126,7 @@ def _demand_query(every_product: bool) -> Select:
     uncovered = waiting_units - covered
     shortfall = uncovered + Product.low_stock_threshold - Product.on_hand
     reorder = case((shortfall > 0, shortfall), else_=0)
+    subscribers = func.coalesce(_SUBSCRIBERS.c.subscribers, 0)
     query = (
         select(
             Product.sku,
@@ -128,12 +139,20 @@ def _demand_query(every_product: bool) -> Select:
             uncovered.label("uncovered_units"),
             Product.low_stock_threshold,
             reorder.label("suggested_reorder"),
+            subscribers.label("alert_subscribers"),
         )
         .outerjoin(_WAITING, _WAITING.c.product_id == Product.id)
         .outerjoin(_SCHEDULED, _SCHEDULED.c.product_id == Product.id)
+        .outerjoin(_SUBSCRIBERS, _SUBSCRIBERS.c.product_id == Product.id)
         .order_by(uncovered.desc(), waiting_units.desc(), reorder.desc(), Product.name, Product.id)
     )
     if not every_product:
         # Nothing waits and stock is above its threshold: nothing to report or reorder.
-        query = query.where(or_(waiting_units > 0, Product.on_hand < Product.low_stock_threshold))
+        query = query.where(
+            or_(
+                waiting_units > 0,
+                Product.on_hand < Product.low_stock_threshold,
+                subscribers > 0,
+            )
+        )
     return query

@@ -154,6 +154,8 @@ class BulkShipForm(FlaskForm):
     )
     carrier = StringField("Carrier for all (optional)", validators=[Optional(), Length(max=80)])
     parcel_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
+
+
 class PriceField(StringField):
     """A price typed as "12.50": `.data` is in cents, or None when it cannot be read."""
 

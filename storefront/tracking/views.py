@@ -71,12 +71,11 @@ def send_links():
     if not links_form.validate_on_submit():
         return _track_page(LookupForm(formdata=None), links_form=links_form), 400
     send_tracking_links(links_form.email.data)
-    flash(
+    notice = (
         f"If we have orders for {links_form.email.data.strip()}, we have sent their tracking "
-        "links to it. It may take a few minutes to arrive.",
-        "success",
+        "links to it. It may take a few minutes to arrive."
     )
-    return redirect(url_for(".track"), code=303)
+    return _track_page(LookupForm(formdata=None), notice=notice)
 
 
 def _track_page(form, links_form=None, **extra) -> str:

@@ -11,11 +11,10 @@ from sqlalchemy import select
 
 from storefront.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seed_demo
 from storefront.extensions import db
-from storefront.models import Order, Product
-from storefront.services.receiving import receive_stock
-from storefront.services.shipping import ship_order
 from storefront.models import Order, OutboxMessage, Product
 from storefront.services.alerts import unsubscribe_token
+from storefront.services.receiving import receive_stock
+from storefront.services.shipping import ship_order
 from tests.conftest import require
 
 PAGES = {
