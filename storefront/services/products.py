@@ -20,6 +20,7 @@ from ..engine.limits import (
 )
 from ..models import Product, Substitute
 from .errors import InvalidRequest, NotFound
+from .alerts import product_available
 from .inventory import load_stock, lock_products, refresh_product
 
 # Line breaks and tabs belong in a description; other control characters (NUL above all,
@@ -82,6 +83,7 @@ def update_product_settings(sku: str, settings: ProductSettings) -> SettingsSave
             changed.append("substitutes")
         # The catalog's stored badge follows the policy: backorders off shows "Sold out".
         refresh_product(product, load_stock(session, product).stock)
+        product_available(session, product)  # backorders on again: tell who asked
         return SettingsSaved(product.sku, product.name, tuple(changed), _notes(product, changed))
 
 

@@ -9,6 +9,7 @@ from storefront.models import OutboxMessage, StockAlert
 from storefront.notify.delivery import deliver_due
 from storefront.services.alerts import unsubscribe_token
 from storefront.services.importing import import_catalog
+from storefront.services.products import update_product_settings
 from storefront.services.receiving import receive_stock
 from tests.conftest import html_part, text_part
 
@@ -98,6 +99,19 @@ def test_a_catalog_import_that_restocks_mails_the_subscribers(client, sold_out, 
     sign_up(client, "cook@example.com")
     row = CatalogRow(line=2, sku=sold_out.sku, name="Chef's Knife", price_cents=1000, stock=3)
     import_catalog([row])
+    deliver_due()
+    assert [m["To"] for m in smtp_sink.messages] == ["cook@example.com"]
+
+
+def test_turning_backorders_on_mails_the_subscribers_once(client, sold_out, smtp_sink):
+    from tests.integration.test_product_settings import settings_of
+
+    sign_up(client, "cook@example.com")
+    update_product_settings(sold_out.sku, settings_of(sold_out, backorder_limit=5))
+    deliver_due()
+    assert smtp_sink.messages == []  # still no backorders: nothing to tell
+    update_product_settings(sold_out.sku, settings_of(sold_out, allow_backorders=True))
+    update_product_settings(sold_out.sku, settings_of(sold_out, backorder_limit=6))
     deliver_due()
     assert [m["To"] for m in smtp_sink.messages] == ["cook@example.com"]
 
