@@ -19,8 +19,8 @@ from ..engine.limits import (
     MAX_SUBSTITUTES,
 )
 from ..models import Product, Substitute
-from .errors import InvalidRequest, NotFound
 from .alerts import product_available
+from .errors import InvalidRequest, NotFound
 from .inventory import load_stock, lock_products, refresh_product
 
 # Line breaks and tabs belong in a description; other control characters (NUL above all,
