@@ -1,5 +1,6 @@
 """Storefront: a server-rendered shop that is honest about stock and backorders."""
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -10,14 +11,17 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        # The instance folder (config.py, the SQLite file, the generated key) may live
+        # outside the checkout, e.g. /etc/storefront or /var/lib/storefront.
+        instance_path=os.environ.get("STOREFRONT_INSTANCE_PATH") or str(ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from .config import load_config
+    from .config import load_config, warn_if_limits_per_process
 
     load_config(app, test_config)
+    warn_if_limits_per_process(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
