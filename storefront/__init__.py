@@ -18,9 +18,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    from . import logs
     from .config import load_config, warn_if_limits_per_process
 
     load_config(app, test_config)
+    logs.init_app(app)
     warn_if_limits_per_process(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -30,10 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
 
-    from . import cart, catalog, cli, staff, tracking, web
+    from . import cart, catalog, cli, health, staff, tracking, web
 
     web.init_app(app)
-    for blueprint in (catalog.bp, cart.bp, tracking.bp, staff.bp):
+    for blueprint in (catalog.bp, cart.bp, tracking.bp, staff.bp, health.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

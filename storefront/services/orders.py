@@ -13,6 +13,7 @@ from ..engine.pricing import order_totals, shipping_fee, substitute_unit_price
 from ..models import EventKind, Order, OrderLine, Product, Substitute
 from ..models.types import utcnow
 from ..queries.orders import has_shipped_order, order_for_checkout_key
+from .action_log import logged, order_number, switched_to
 from .errors import InvalidRequest, NotFound
 from .inventory import (
     LoadedStock,
@@ -102,6 +103,7 @@ class StockChanged(OrderRefused):
     """Stock, dates or prices moved since the shopper saw them; nothing was placed."""
 
 
+@logged("order placed", result=order_number)
 def place_order(contact: Contact, items: list[Item], checkout_key: str | None = None) -> Order:
     """Take what is on hand, queue the rest (if allowed), lock in prices and incentives."""
     _check_items(items)
@@ -381,6 +383,7 @@ def check_cancellable(line: OrderLine, waiting: int, allocated: int = 0) -> None
         )
 
 
+@logged("units cancelled", ("line_id", "waiting", "allocated", "by"))
 def cancel_units(
     line_id: int,
     waiting: int = 0,
@@ -412,6 +415,7 @@ def cancel_units(
         return line
 
 
+@logged("units switched", ("line_id", "substitute_id", "units"), result=switched_to)
 def substitute_units(
     line_id: int, substitute_id: int, units: int | None = None, *, order_id: int | None = None
 ) -> OrderLine:

@@ -11,6 +11,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import Order, Product, ShipmentStatus, StockReceipt
 from ..models.types import utcnow
+from .action_log import logged
 from .errors import InvalidRequest, NotFound
 from .inventory import (
     check_units,
@@ -40,6 +41,15 @@ class ReceiptResult:
     dates_changed: int
 
 
+def _receipt_fields(result: ReceiptResult) -> dict:
+    return {
+        "sku": result.product_sku,
+        "orders_filled": len(result.filled),
+        "to_on_hand": result.to_on_hand,
+        "dates_changed": result.dates_changed,
+    }
+
+
 def preview_receipt(product_id: int, quantity: int, shipment_id: int | None = None):
     """What receiving would do, computed exactly as `receive_stock` does, writing nothing."""
     check_units(quantity)
@@ -53,6 +63,7 @@ def preview_receipt(product_id: int, quantity: int, shipment_id: int | None = No
     return _result(loaded, receipt)
 
 
+@logged("stock received", ("product_id", "quantity", "shipment_id"), result=_receipt_fields)
 def receive_stock(
     product_id: int,
     quantity: int,

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from .. import engine
 from ..database import write_transaction
 from ..models import InboundShipment, Product, ShipmentStatus
+from .action_log import logged
 from .errors import InvalidRequest
 from .inventory import (
     check_units,
@@ -25,6 +26,7 @@ def schedule_shipment(
     return schedule_shipments([(product_id, quantity, expected_on, reference)])[0]
 
 
+@logged("shipments scheduled", result=lambda shipments: {"shipments": len(shipments)})
 def schedule_shipments(rows: list[tuple[int, int, date, str]]) -> list[InboundShipment]:
     """Add expected shipments (one or a whole purchase order) and move affected dates."""
     for _, quantity, expected_on, _ in rows:
@@ -48,6 +50,7 @@ def schedule_shipments(rows: list[tuple[int, int, date, str]]) -> list[InboundSh
         return shipments
 
 
+@logged("shipment changed", ("shipment_id", "quantity"))
 def edit_shipment(shipment_id: int, quantity: int, expected_on: date) -> InboundShipment:
     check_units(quantity)
     with write_transaction() as session:
@@ -61,6 +64,7 @@ def edit_shipment(shipment_id: int, quantity: int, expected_on: date) -> Inbound
         return shipment
 
 
+@logged("shipment cancelled", ("shipment_id",))
 def cancel_shipment(shipment_id: int) -> InboundShipment:
     with write_transaction() as session:
         product_id = scheduled_shipment(session, shipment_id).product_id
@@ -83,6 +87,7 @@ def refresh_schedules(session, products) -> None:
     timeline.write(session)
 
 
+@logged("promises refreshed", result=lambda products: {"products": products})
 def refresh_all_promises() -> int:
     """Re-date every waiting line and product card (run daily: overdue shipments move dates)."""
     with write_transaction() as session:

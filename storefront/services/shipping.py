@@ -4,11 +4,13 @@ from collections import defaultdict
 
 from ..database import write_transaction
 from ..models import EventKind, Order
+from .action_log import logged, order_number
 from .errors import InvalidRequest, NotFound
 from .inventory import lock_products
 from .timeline import Timeline
 
 
+@logged("order shipped", result=order_number)
 def ship_order(order_id: int) -> Order:
     """Ship every reserved unit of the order."""
     with write_transaction() as session:
