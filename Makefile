@@ -10,7 +10,7 @@ PIP_LOCKED := $(BIN)/python -m pip install --quiet --require-hashes --no-deps -r
 UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
 	--no-header --annotation-style line pyproject.toml
 
-.PHONY: run test lint bench install install-dev lock upgrade-lock clean
+.PHONY: run test lint typecheck bench install install-dev lock upgrade-lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,15 +48,18 @@ run: install
 
 test: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+typecheck: install-dev
+	$(BIN)/mypy
 
 bench: install-dev
 	$(BIN)/python -m bench.receive_bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -29,7 +29,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         # Behind N proxies, the client (for rate limits) and https come from their headers.
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's documented way to wrap the WSGI app; mypy sees a method being replaced.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     _init_extensions(app)
 
     from . import cart, catalog, cli, health, staff, tracking, web

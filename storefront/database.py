@@ -49,7 +49,7 @@ def _configure_sqlite(engine: Engine) -> None:
 @contextmanager
 def write_transaction() -> Iterator[Session]:
     """One use case, one transaction: commit on success, roll everything back on error."""
-    session = db.session
+    session = db.session()  # this request's (or thread's) session itself, not its proxy
     # Close the read transaction a request may have opened, so the write starts fresh.
     session.commit()
     token = _writing.set(True)

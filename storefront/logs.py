@@ -26,7 +26,7 @@ QUIET_ENDPOINTS = ("health.alive", "health.ready", "static")
 class StderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is at the time (servers and test runners replace it)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self):
         return sys.stderr
 

@@ -40,12 +40,13 @@ class Progress:
 def progress_of(order: Order) -> Progress:
     waiting_lines = [line for line in order.lines if line.waiting]
     promises = [line.promised_on for line in waiting_lines]
+    dated = [promise for promise in promises if promise is not None]
     return Progress(
         shipped=sum(line.shipped for line in order.lines),
         ready=sum(line.allocated for line in order.lines),
         waiting=sum(line.waiting for line in waiting_lines),
         cancelled=sum(line.cancelled for line in order.lines),
-        expected_by=max(promises) if promises and None not in promises else None,
+        expected_by=max(dated) if dated and len(dated) == len(promises) else None,
     )
 
 

@@ -62,10 +62,10 @@ def _log(action, fields, started, level=logging.INFO, result="ok", reason=None) 
 
 def order_number(order: Order) -> dict[str, Any]:
     """The order's number, read from its identity (the session may have expired it)."""
-    identity = orm_inspect(order).identity
+    identity: tuple[Any, ...] | None = orm_inspect(order).identity
     return {"order": Order.number_for_id(identity[0])} if identity else {}
 
 
 def switched_to(line: OrderLine) -> dict[str, Any]:
-    identity = orm_inspect(line).identity
+    identity: tuple[Any, ...] | None = orm_inspect(line).identity
     return {"new_line_id": identity[0]} if identity else {}

@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from .. import engine
 from ..database import write_transaction
@@ -139,7 +140,7 @@ def _check_items(items: list[Item]) -> None:
 class _Placing:
     """One order being placed: the locked products' stock as lines take it, and what went wrong."""
 
-    session: object
+    session: Session
     order: Order
     products: dict[int, Product]
     may_wait: bool
@@ -216,7 +217,7 @@ def _new_order(contact: Contact, email: str, checkout_key: str | None) -> Order:
 def _place_item(placing: _Placing, item: Item) -> None:
     """Ask the engine once for the item's line; check it against what the shopper was shown."""
     product = placing.products[item.product_id]
-    substitute = placing.products.get(item.substitute_id)
+    substitute = placing.products.get(item.substitute_id) if item.substitute_id else None
     loaded = placing.stock_of(product)
     waits_asked = substitute is None and not item.drop_waiting
     try:

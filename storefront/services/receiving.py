@@ -56,7 +56,7 @@ def preview_receipt(product_id: int, quantity: int, shipment_id: int | None = No
     product = db.session.get(Product, product_id)
     if product is None:
         raise NotFound(f"No product with id {product_id}.")
-    loaded = load_stock(db.session, product)
+    loaded = load_stock(db.session(), product)
     if shipment_id is not None:
         scheduled_shipment(db.session, shipment_id, product_id)
     receipt = engine.receive(loaded.stock, quantity, shipment_id)

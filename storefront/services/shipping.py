@@ -20,7 +20,7 @@ def ship_order(order_id: int) -> Order:
         lock_products(session, {line.product_id for line in order.lines})
         for line in order.lines:
             session.refresh(line)
-        shipped = defaultdict(int)
+        shipped: defaultdict[str, int] = defaultdict(int)
         timeline = Timeline()
         for line in order.lines:
             if line.allocated:
