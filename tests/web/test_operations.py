@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 
 import pytest
 from flask_migrate import upgrade
@@ -87,8 +88,22 @@ def test_readyz_checks_the_rate_limit_redis(app_config):
 # ---------- Rate limits when their Redis is down ----------
 
 
-def test_a_redis_outage_falls_back_to_per_process_limits_and_says_so(app_config, capsys):
-    app = create_app({**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": REDIS_DOWN})
+def test_a_redis_outage_falls_back_to_per_process_limits_and_says_so(
+    sqlite_template, tmp_path, capsys
+):
+    # The database plays no part, so SQLite only: the limiter is one object per process and
+    # says "falling back" once, when it first finds its storage down.
+    shop = tmp_path / "shop.sqlite3"
+    shutil.copy(sqlite_template, shop)
+    config = {"TESTING": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False}
+    app = create_app(
+        {
+            **config,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{shop}",
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": REDIS_DOWN,
+        }
+    )
     client = app.test_client()
     form = {"number": "1001", "email": "nobody@example.com"}
     with app.app_context():
