@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 
 # Loggers whose records are written as JSON lines: ours and the rate limiter's (it says
 # when its Redis is unreachable and it falls back to counting in each process).
@@ -43,15 +43,22 @@ class JsonLines(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": record.getMessage(),
+            "event": _without_token(record.getMessage()),
             **getattr(record, "fields", {}),
         }
         request_id = _current_request_id()
         if request_id and "request_id" not in entry:
             entry["request_id"] = request_id
         if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
+            entry["error"] = _without_token(self.formatException(record.exc_info))
         return json.dumps(entry, default=str)
+
+
+def _without_token(text: str) -> str:
+    """Flask's own "Exception on <path>" names the raw path: hide the token there too."""
+    if not has_request_context():
+        return text
+    return text.replace(request.path, redacted_path())
 
 
 def _current_request_id() -> str | None:

@@ -225,3 +225,21 @@ def test_a_refused_action_is_logged_with_its_reason(client, capsys):
         ship_order(12345)
     refused = [e for e in log_lines(capsys.readouterr().err) if e["event"] == "order shipped"]
     assert [(e["result"], e["reason"]) for e in refused] == [("refused", "NotFound")]
+
+
+def test_an_error_on_an_order_page_is_logged_without_the_token_or_the_values(app_config, capsys):
+    from sqlalchemy import text
+
+    app = create_app({**app_config, "TESTING": False})
+    token = "Zyxwvutsrqponmlkjihgfe"
+
+    def failing(token: str):
+        db.session.execute(text("SELECT * FROM no_such_table WHERE email = :e"), {"e": token})
+
+    app.add_url_rule("/orders/<token>/failing", "failing", failing)
+    response = app.test_client().get(f"/orders/{token}/failing")
+    assert response.status_code == 500
+    errors = [e for e in log_lines(capsys.readouterr().err) if e["level"] == "error"]
+    assert errors and errors[0]["event"] == "Exception on /orders/[token]/failing [GET]"
+    assert "no_such_table" in errors[0]["error"]  # the error is there, the token is not
+    assert token not in json.dumps(errors)
