@@ -4,23 +4,41 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app storefront
+# Installs take exactly the versions (and file hashes) in the lock files; `make lock`
+# re-resolves them from pyproject.toml on purpose.
+PIP_LOCKED := $(BIN)/python -m pip install --quiet --require-hashes --no-deps -r
+UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--no-header --annotation-style line pyproject.toml
 
-.PHONY: run test lint bench install install-dev clean
+.PHONY: run test lint typecheck bench install install-dev lock upgrade-lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(PIP_LOCKED) requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: requirements-dev.lock | $(BIN)/python
+	$(PIP_LOCKED) requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+
+# `make lock` brings the lock files in line with pyproject.toml, keeping every pin it
+# can (run it after adding or changing a dependency); `make upgrade-lock` moves every
+# package to its newest version within the bounds. Commit the lock files with the change.
+lock: LOCK_FLAGS :=
+upgrade-lock: LOCK_FLAGS := --upgrade
+lock upgrade-lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet 'uv>=0.4,<1'
+	$(UV_COMPILE) $(LOCK_FLAGS) -o requirements.lock
+	$(UV_COMPILE) $(LOCK_FLAGS) --extra dev -o requirements-dev.lock
+	rm -f $(VENV)/.installed $(VENV)/.installed-dev
 
 # Links in emails point at this server unless STOREFRONT_PUBLIC_URL says otherwise.
 run: export STOREFRONT_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
@@ -36,14 +54,18 @@ run: install
 
 test: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+typecheck: install-dev
+	$(BIN)/mypy
+
 bench: install-dev
 	$(BIN)/python -m bench.receive_bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -1,5 +1,6 @@
 """Storefront: a server-rendered shop that is honest about stock and backorders."""
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -10,26 +11,34 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        # The instance folder (config.py, the SQLite file, the generated key) may live
+        # outside the checkout, e.g. /etc/storefront or /var/lib/storefront.
+        instance_path=os.environ.get("STOREFRONT_INSTANCE_PATH") or str(ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from .config import load_config
+    from . import logs
+    from .config import load_config, warn_if_limits_per_process
 
     load_config(app, test_config)
+    logs.init_app(app)
+    warn_if_limits_per_process(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         # Behind N proxies, the client (for rate limits) and https come from their headers.
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's documented way to wrap the WSGI app; mypy sees a method being replaced.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     _init_extensions(app)
 
-    from . import cart, catalog, cli, staff, tracking, web
+    from . import cart, catalog, cli, health, staff, tracking, web
 
     web.init_app(app)
-    for blueprint in (catalog.bp, cart.bp, tracking.bp, staff.bp):
+    for blueprint in (catalog.bp, cart.bp, tracking.bp, staff.bp, health.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

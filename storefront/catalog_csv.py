@@ -294,7 +294,8 @@ def parse_price_cents(value: str) -> int:
     if not _AMOUNT.fullmatch(value):
         raise ValueError(f"must be a number like 12.50, not {_shown(value)}")
     amount = Decimal(value)
-    if amount.as_tuple().exponent < -2:
+    exponent = amount.as_tuple().exponent  # a letter only for NaN and Infinity
+    if isinstance(exponent, str) or exponent < -2:
         raise ValueError(f"must have at most 2 decimals, not {_shown(value)}")
     cents = int(amount * 100)
     if cents > MAX_PRICE_CENTS:

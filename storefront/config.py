@@ -1,13 +1,20 @@
 """Configuration defaults, and the loading order: code, instance/config.py, environment."""
 
+import logging
 import os
 import secrets
 import tempfile
 from pathlib import Path
 
+import click
 from flask import Flask
 
+log = logging.getLogger("storefront.config")
+
 DEFAULTS = {
+    # "production" (STOREFRONT_ENV=production) refuses settings that only work in one process.
+    "ENV": "development",
+    "LOG_LEVEL": "INFO",
     # Days between a unit arriving and the order shipping; part of every promise date.
     "HANDLING_DAYS": 2,
     # "learned": pad every promise date with its supplier's recent lateness (p90).
@@ -23,12 +30,18 @@ DEFAULTS = {
     "CATALOG_PAGE_SIZE": 24,
     "BACKORDERS_RETURNING_CUSTOMERS_ONLY": False,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # A Redis that is down must not turn lookups and logins into errors: each process then
+    # counts on its own until Redis answers again (the limiter logs both moments).
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     "RATELIMIT_HEADERS_ENABLED": True,
     "TRACK_LOOKUP_RATE_LIMIT": "10 per minute",
     # How many reverse proxies stand in front of the app (0: clients connect directly).
     "TRUSTED_PROXIES": 0,
     "MAX_CONTENT_LENGTH": 64 * 1024,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # hide_parameters: a database error in the log never shows the values (emails, names).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
@@ -76,8 +89,57 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         raise ValueError(
             f"PROMISE_BUFFER must be 'none' or 'learned', not {app.config['PROMISE_BUFFER']!r}"
         )
+    if app.config["ENV"] == "production":
+        refuse_single_process_settings(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+class UnsafeConfiguration(RuntimeError):
+    """A production setting that cannot work with several processes or hosts."""
+
+
+def refuse_single_process_settings(config) -> None:
+    """Stop at start, naming every setting that would only work in one process."""
+    problems = []
+    if not config.get("SECRET_KEY"):
+        problems.append(
+            "SECRET_KEY is not set: a key generated on each host would make every other "
+            "host reject its sessions. Set STOREFRONT_SECRET_KEY to the same long random "
+            "value on every host."
+        )
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        problems.append(
+            "RATELIMIT_STORAGE_URI is memory://: each worker would count on its own and "
+            "let through the limit times the number of workers. Set "
+            "STOREFRONT_RATELIMIT_STORAGE_URI to a shared Redis (redis://host:6379/0)."
+        )
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        problems.append(
+            "the database is SQLite, a file on one host. Set DATABASE_URL to PostgreSQL "
+            "(postgresql://user@host/db)."
+        )
+    if problems:
+        raise UnsafeConfiguration(
+            "Refusing to start with STOREFRONT_ENV=production:\n"
+            + "\n".join(f"- {problem}" for problem in problems)
+        )
+
+
+def warn_if_limits_per_process(app: Flask) -> None:
+    """Say at start that a server with several workers multiplies memory:// rate limits.
+
+    `flask run` and the commands run in one process (and inside click), where memory://
+    counts right; a WSGI server such as gunicorn gets the warning.
+    """
+    in_cli = click.get_current_context(silent=True) is not None
+    if app.testing or in_cli or not app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        return
+    log.warning(
+        "RATELIMIT_STORAGE_URI is memory://: every worker process counts rate limits on "
+        "its own, so N workers allow N times the limit (order lookups, staff sign-in). "
+        "Use a shared Redis: STOREFRONT_RATELIMIT_STORAGE_URI=redis://host:6379/0."
+    )
 
 
 def normalise_database_url(url: str) -> str:

@@ -6,7 +6,7 @@ from contextvars import ContextVar
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -16,7 +16,7 @@ _writing: ContextVar[bool] = ContextVar("writing", default=False)
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
-def is_sqlite(engine: Engine | None = None) -> bool:
+def is_sqlite(engine: Engine | Connection | None = None) -> bool:
     return (engine or db.engine).dialect.name == "sqlite"
 
 
@@ -49,7 +49,7 @@ def _configure_sqlite(engine: Engine) -> None:
 @contextmanager
 def write_transaction() -> Iterator[Session]:
     """One use case, one transaction: commit on success, roll everything back on error."""
-    session = db.session
+    session = db.session()  # this request's (or thread's) session itself, not its proxy
     # Close the read transaction a request may have opened, so the write starts fresh.
     session.commit()
     token = _writing.set(True)

@@ -1,6 +1,7 @@
 """The demo catalog: every stock state the shop knows, with real orders waiting in queues."""
 
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -14,7 +15,7 @@ DEMO_STAFF_EMAIL = "staff@example.com"
 DEMO_STAFF_PASSWORD = "demo-staff-password"
 
 # sku, name, category, price in cents, on hand, extra product fields
-PRODUCTS = [
+PRODUCTS: list[tuple[str, str, str, int, int, dict[str, Any]]] = [
     ("KIT-KETTLE", "Copper Kettle", "Kitchen", 5900, 40, {}),
     ("KIT-PRESS", "French Press", "Kitchen", 3400, 3, {}),
     ("KIT-GRINDER", "Burr Coffee Grinder", "Kitchen", 12900, 0, {"backorder_discount_pct": 10}),

@@ -87,8 +87,8 @@ def init_app(app: Flask) -> None:
         app.add_template_global(function)
     app.add_template_global(availability_of, "availability")
     app.add_template_global(engine.refusal_message, "refusal_message")
-    app.add_template_global(MAX_LINE_QUANTITY, "MAX_LINE_QUANTITY")
-    app.add_template_global(Endpoints(), "endpoints")
+    app.jinja_env.globals["MAX_LINE_QUANTITY"] = MAX_LINE_QUANTITY
+    app.jinja_env.globals["endpoints"] = Endpoints()
 
     from .cart.views import cart_count
 

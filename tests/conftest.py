@@ -85,6 +85,11 @@ def database_url(request, tmp_path):
         return
     url = request.getfixturevalue("postgres_ready")
     yield url
+    empty_postgres(url)
+
+
+def empty_postgres(url: str) -> None:
+    """Empty every table but the migration history, ready for the next test."""
     engine = create_engine(url)
     with engine.begin() as conn:
         tables = conn.execute(

@@ -6,12 +6,20 @@ from typing import Protocol
 
 
 class PricedLine(Protocol):
-    quantity: int
-    cancelled: int
-    unit_price_cents: int
-    backorder_discount_pct: int
-    backorder_free_shipping: bool
-    backordered_units: int
+    """What pricing reads from a line: stored order lines and frozen cart lines alike."""
+
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def cancelled(self) -> int: ...
+    @property
+    def unit_price_cents(self) -> int: ...
+    @property
+    def backorder_discount_pct(self) -> int: ...
+    @property
+    def backorder_free_shipping(self) -> bool: ...
+    @property
+    def backordered_units(self) -> int: ...
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def refusal_message(offer: Quote, name: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class PromiseChange:
-    line_id: int
+    line_id: LineRef
     before: date | None
     after: date | None
 
@@ -92,7 +92,7 @@ class Placement:
     offer: Quote  # what the whole quantity would get: the shopper's view of the line
 
 
-def promise_dates(stock: Stock) -> dict[int, date | None]:
+def promise_dates(stock: Stock) -> dict[LineRef, date | None]:
     """The date each queued line can be promised, by line id."""
     last_units = accumulate(line.waiting for line in stock.queue)
     covering_dates = _covering_dates(last_units, stock.shipments)

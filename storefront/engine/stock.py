@@ -14,6 +14,13 @@ class NewLine:
 LineRef = int | NewLine  # a stored line's id, or a line being placed
 
 
+def stored_id(line: LineRef) -> int:
+    """The id of a stored line, where only stored lines can be (fills, changed dates)."""
+    if isinstance(line, NewLine):
+        raise TypeError(f"{line!r} has no id: it was never stored")
+    return line
+
+
 @dataclass(frozen=True)
 class QueuedLine:
     """Units of one order line waiting in the product's queue."""

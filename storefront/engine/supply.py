@@ -4,14 +4,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from storefront.engine.promise import PromiseChange, refresh_promises
-from storefront.engine.stock import QueuedLine, ScheduledShipment, Stock
+from storefront.engine.stock import LineRef, QueuedLine, ScheduledShipment, Stock
 
 
 @dataclass(frozen=True)
 class Fill:
     """Units moved from supply to a waiting line; they become allocated to it."""
 
-    line_id: int
+    line_id: LineRef
     units: int
 
 

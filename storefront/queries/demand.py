@@ -59,7 +59,7 @@ class DemandPage:
 def demand_page(page: int, *, every_product: bool = False, per_page: int = PAGE_SIZE) -> DemandPage:
     """A page of the report, most uncovered first: two queries whatever the catalog's size."""
     query = _demand_query(every_product)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page_rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
     return DemandPage([DemandRow.from_row(row) for row in page_rows], total, page, per_page)
 

@@ -87,6 +87,13 @@ def restock_page(criteria: RestockFilter, per_page: int) -> Pagination:
     )
 
 
+def all_restock_rows() -> list[RestockRow]:
+    """Every product's row, most uncovered first (for tools that look at the whole catalog)."""
+    query, uncovered, _ = _restock_select()
+    query = query.order_by(uncovered.desc(), Product.waiting_units.desc(), Product.name, Product.id)
+    return [_restock_row(*row) for row in db.session.execute(query)]
+
+
 def restock_row(*, sku: str | None = None, product_id: int | None = None) -> RestockRow | None:
     """One product's row, by sku or by id."""
     query, _, _ = _restock_select()
@@ -247,4 +254,4 @@ def overdue_count() -> int:
     query = select(func.count()).where(
         InboundShipment.status == ShipmentStatus.SCHEDULED, InboundShipment.expected_on < today()
     )
-    return db.session.scalar(query)
+    return db.session.scalar(query) or 0

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -102,7 +102,7 @@ def _matches(search: str):
     """An order number (with or without "#"), or part of the customer's email or name."""
     escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
-    found = [
+    found: list[ColumnElement[bool]] = [
         Order.email.ilike(pattern, escape="\\"),
         Order.name.ilike(pattern, escape="\\"),
     ]
@@ -128,7 +128,10 @@ def _units_by_order(order_ids: Sequence[int]) -> dict[int, tuple[int, int, int, 
         .where(OrderLine.order_id.in_(order_ids))
         .group_by(OrderLine.order_id)
     )
-    return {order_id: tuple(int(n) for n in sums) for order_id, *sums in rows}
+    return {
+        order_id: (int(allocated), int(waiting), int(shipped), int(cancelled))
+        for order_id, allocated, waiting, shipped, cancelled in rows
+    }
 
 
 def order_by_number(number: int) -> Order | None:

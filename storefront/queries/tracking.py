@@ -51,12 +51,13 @@ def progress_of(order: Order, switched: dict[int, list[OrderLine]]) -> Progress:
     waiting_lines = [line for line in order.lines if line.waiting]
     promises = [line.promised_on for line in waiting_lines]
     switched_units = sum(line.quantity for lines in switched.values() for line in lines)
+    dated = [promise for promise in promises if promise is not None]
     return Progress(
         shipped=sum(line.shipped for line in order.lines),
         ready=sum(line.allocated for line in order.lines),
         waiting=sum(line.waiting for line in waiting_lines),
         cancelled=sum(line.cancelled for line in order.lines) - switched_units,
-        expected_by=max(promises) if promises and None not in promises else None,
+        expected_by=max(dated) if dated and len(dated) == len(promises) else None,
     )
 
 

@@ -6,10 +6,12 @@ own transaction (receiving, importing, a change of backorder policy).
 
 import enum
 from collections.abc import Iterable
+from typing import cast
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, joinedload
 
 from ..database import is_sqlite, write_transaction
@@ -53,7 +55,7 @@ def unsubscribe(email: str) -> int:
     """Forget every alert for this address; the number forgotten."""
     with write_transaction() as session:
         result = session.execute(delete(StockAlert).where(StockAlert.email == email))
-        return result.rowcount
+        return cast(CursorResult, result).rowcount
 
 
 def products_available(session: Session, product_ids: Iterable[int] | None = None) -> int:

@@ -214,16 +214,16 @@ def _insert_products(session: Session, rows: Sequence[CatalogRow], slugs: set[st
 
 def _replace_substitutes(session: Session, rows: Sequence[CatalogRow]) -> None:
     id_of, _ = _catalog_index(session)  # now with the new products
-    ranked = [row for row in rows if row.substitutes is not None]
+    ranked = [(row, row.substitutes) for row in rows if row.substitutes is not None]
     links = Substitute.__table__
     session.execute(
         delete(links).where(links.c.product_id == bindparam("pid")),
-        [{"pid": id_of[row.sku]} for row in ranked],
+        [{"pid": id_of[row.sku]} for row, _ in ranked],
     )
     new_links = [
         {"product_id": id_of[row.sku], "substitute_id": id_of[sku], "rank": rank}
-        for row in ranked
-        for rank, sku in enumerate(row.substitutes, start=1)
+        for row, substitutes in ranked
+        for rank, sku in enumerate(substitutes, start=1)
     ]
     if new_links:
         session.execute(insert(links), new_links)

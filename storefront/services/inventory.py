@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from .. import engine
-from ..engine import Fill, PromiseChange, QueuedLine, Stock
+from ..engine import Fill, LineRef, PromiseChange, QueuedLine, Stock
 from ..engine.limits import MAX_SHIPMENT_UNITS, latest_expected_on
 from ..extensions import db
 from ..models import InboundShipment, Order, OrderLine, Product, ShipmentStatus
@@ -44,7 +44,7 @@ class LoadedStock:
 
     product: Product
     stock: Stock
-    order_of_line: dict[int, int] = field(default_factory=dict)
+    order_of_line: dict[LineRef, int] = field(default_factory=dict)
 
 
 def load_stock(session: Session, product: Product) -> LoadedStock:
@@ -193,7 +193,7 @@ def write_promise_changes(
     loaded: LoadedStock,
     changes: Sequence[PromiseChange],
     timeline: Timeline,
-    skip: Iterable[int] = (),
+    skip: Iterable[LineRef] = (),
 ) -> None:
     """Store new dates; lines in `skip` were already written (and told) by write_fills."""
     skip = set(skip)

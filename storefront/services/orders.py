@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from .. import engine
 from ..database import write_transaction
@@ -14,6 +15,7 @@ from ..formatting import money
 from ..models import EventKind, Order, OrderLine, Product, Substitute
 from ..models.types import utcnow
 from ..queries.orders import has_shipped_order, order_for_checkout_key
+from .action_log import logged, order_number, switched_to
 from .errors import InvalidRequest, NotFound
 from .inventory import (
     LoadedStock,
@@ -106,6 +108,7 @@ class StockChanged(OrderRefused):
     """Stock, dates or prices moved since the shopper saw them; nothing was placed."""
 
 
+@logged("order placed", result=order_number)
 def place_order(
     contact: Contact,
     items: list[Item],
@@ -151,7 +154,7 @@ def _check_items(items: list[Item]) -> None:
 class _Placing:
     """One order being placed: the locked products' stock as lines take it, and what went wrong."""
 
-    session: object
+    session: Session
     order: Order
     products: dict[int, Product]
     may_wait: bool
@@ -232,7 +235,7 @@ def _new_order(contact: Contact, email: str, checkout_key: str | None) -> Order:
 def _place_item(placing: _Placing, item: Item) -> None:
     """Ask the engine once for the item's line; check it against what the shopper was shown."""
     product = placing.products[item.product_id]
-    substitute = placing.products.get(item.substitute_id)
+    substitute = placing.products.get(item.substitute_id) if item.substitute_id else None
     loaded = placing.stock_of(product)
     waits_asked = substitute is None and not item.drop_waiting
     try:
@@ -408,6 +411,8 @@ def check_cancellable(line: OrderLine, waiting: int, allocated: int = 0) -> None
         )
 
 
+@logged("units cancelled", ("line_id", "waiting", "allocated", "by"))
+@logged("units cancelled", ("line_id", "waiting", "allocated", "by"))
 def cancel_units(
     line_id: int,
     waiting: int = 0,
@@ -439,6 +444,8 @@ def cancel_units(
         return line
 
 
+@logged("units switched", ("line_id", "substitute_id", "units"), result=switched_to)
+@logged("units switched", ("line_id", "substitute_id", "units"), result=switched_to)
 def substitute_units(
     line_id: int, substitute_id: int, units: int | None = None, *, order_id: int | None = None
 ) -> OrderLine:

@@ -12,6 +12,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import InboundShipment, Order, Product, ShipmentStatus, StockReceipt
 from ..models.types import utcnow
+from .action_log import logged
 from .alerts import product_available
 from .errors import InvalidRequest, NotFound
 from .inventory import (
@@ -68,7 +69,7 @@ def preview_receipt(
     shipment = None
     if shipment_id is not None:
         shipment = scheduled_shipment(db.session, shipment_id, product_id)
-    loaded = load_stock(db.session, product)
+    loaded = load_stock(db.session(), product)
     left = _shipment_left(shipment, quantity, rest_expected_on)
     # The rest has no id before it is written; any id works, as ties on a date give one date.
     rest = _rest_shipment(0, left)
@@ -76,6 +77,16 @@ def preview_receipt(
     return _result(loaded, receipt, left)
 
 
+def _receipt_fields(result: ReceiptResult) -> dict:
+    return {
+        "sku": result.product_sku,
+        "orders_filled": len(result.filled),
+        "to_on_hand": result.to_on_hand,
+        "dates_changed": result.dates_changed,
+    }
+
+
+@logged("stock received", ("product_id", "quantity", "shipment_id"), result=_receipt_fields)
 def receive_stock(
     product_id: int,
     quantity: int,
@@ -147,7 +158,7 @@ def apply_receipt(
     loaded = load_stock(session, product)
     left = _shipment_left(shipment, quantity, rest_expected_on)
     rest = None
-    if left is not None and left.expected_on is not None:
+    if shipment is not None and left is not None and left.expected_on is not None:
         rest = InboundShipment(
             product_id=product.id,
             quantity=left.units,

@@ -11,6 +11,7 @@ from .. import engine
 from ..database import write_transaction
 from ..extensions import db
 from ..models import InboundShipment, Product, ShipmentStatus
+from .action_log import logged
 from .errors import InvalidRequest
 from .inventory import (
     LoadedStock,
@@ -31,6 +32,8 @@ def schedule_shipment(
     return schedule_shipments([(product_id, quantity, expected_on, reference)])[0]
 
 
+@logged("shipments scheduled", result=lambda shipments: {"shipments": len(shipments)})
+@logged("shipments scheduled", result=lambda shipments: {"shipments": len(shipments)})
 def schedule_shipments(rows: list[tuple[int, int, date, str]]) -> list[InboundShipment]:
     """Add expected shipments (one or a whole purchase order) and move affected dates."""
     for _, quantity, expected_on, _ in rows:
@@ -90,6 +93,7 @@ def preview_shipment_edit(shipment_id: int, quantity: int, expected_on: date) ->
     return ScheduleEffect(loaded.product.sku, date_moves(loaded, plan.promise_changes))
 
 
+@logged("shipment changed", ("shipment_id", "quantity"))
 def edit_shipment(shipment_id: int, quantity: int, expected_on: date) -> ScheduleEffect:
     """A supplier changed a shipment's quantity or date: the waiting customers move with it."""
     with write_transaction() as session:
@@ -105,6 +109,7 @@ def preview_shipment_cancel(shipment_id: int) -> ScheduleEffect:
     return ScheduleEffect(loaded.product.sku, date_moves(loaded, plan.promise_changes))
 
 
+@logged("shipment cancelled", ("shipment_id",))
 def cancel_shipment(shipment_id: int) -> ScheduleEffect:
     """A shipment will not come: the customers it covered get a later date or none yet."""
     with write_transaction() as session:
@@ -153,6 +158,8 @@ def refresh_schedules(session, products) -> None:
     timeline.write(session)
 
 
+@logged("promises refreshed", result=lambda products: {"products": products})
+@logged("promises refreshed", result=lambda products: {"products": products})
 def refresh_all_promises() -> int:
     """Re-date every waiting line and product card (run daily: overdue shipments move dates)."""
     with write_transaction() as session:

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..forms import MAX_ID
 from ..models import EventKind, Order, OrderLine, Parcel, ParcelItem, Product
 from ..models.types import utcnow
+from .action_log import logged
 from .errors import InvalidRequest, NotFound
 from .inventory import lock_products
 from .timeline import Timeline, expire
@@ -46,6 +47,7 @@ class AlreadyShipped(InvalidRequest):
     pass
 
 
+@logged("order shipped", result=lambda shipped: {"order": shipped.order_number})
 def ship_order(
     order_id: int,
     *,
@@ -73,6 +75,7 @@ def ship_order(
     return result.shipped[0]
 
 
+@logged("orders shipped", result=lambda result: {"orders": len(result.shipped)})
 def ship_orders(
     order_ids: Sequence[int],
     *,
@@ -105,7 +108,7 @@ def ship_orders(
                 already_shipped=tuple(Order.number_for_id(i) for i in sorted(done)),
             )
     except IntegrityError:
-        if keys and _orders_with_keys(db.session, keys):
+        if keys and _orders_with_keys(db.session(), keys):
             raise AlreadyShipped("These orders were already marked shipped.") from None
         raise
 

@@ -19,7 +19,7 @@ def set_staff_password(email: str, password: str) -> bool:
     with write_transaction() as session:
         user = session.scalar(select(StaffUser).where(StaffUser.email == email))
         created = user is None
-        if created:
+        if user is None:
             user = StaffUser(email=email)
             session.add(user)
         user.set_password(password)

@@ -7,7 +7,8 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from ..engine import Fill, PromiseChange
+from ..engine import Fill, LineRef, PromiseChange
+from ..engine.stock import stored_id
 from ..formatting import human_date
 from ..models import EventKind, Order, OrderEvent
 from ..models.types import utcnow
@@ -48,7 +49,7 @@ class Timeline:
         )
 
     def units_reserved(
-        self, order_id: int, fill: Fill, name: str, still_waiting: dict[int, date | None]
+        self, order_id: int, fill: Fill, name: str, still_waiting: dict[LineRef, date | None]
     ) -> None:
         """Units of a waiting line were reserved; `still_waiting` has the lines left in the
         queue, with their dates."""
@@ -58,7 +59,11 @@ class Timeline:
         if rest_waits:
             message += f" The rest still waits ({describe_promise(promised_on)})."
         self.add(
-            order_id, EventKind.ALLOCATED, message, line_id=fill.line_id, promised_on=promised_on
+            order_id,
+            EventKind.ALLOCATED,
+            message,
+            line_id=stored_id(fill.line_id),
+            promised_on=promised_on,
         )
 
     def date_changed(self, order_id: int, change: PromiseChange, name: str) -> None:
@@ -79,7 +84,7 @@ class Timeline:
             order_id,
             EventKind.DATE_CHANGED,
             message,
-            line_id=change.line_id,
+            line_id=stored_id(change.line_id),
             promised_on=change.after,
         )
 

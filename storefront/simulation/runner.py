@@ -16,7 +16,7 @@ from sqlalchemy import func, inspect, select
 from ..extensions import db
 from ..models import InboundShipment, Order, OrderLine, Product, ShipmentStatus, Substitute
 from ..models.types import shop_clock
-from ..queries.restock import restock_rows
+from ..queries.restock import all_restock_rows
 from ..services import InvalidRequest
 from ..services.orders import Contact, Item, cancel_units, place_order, substitute_units
 from ..services.receiving import receive_stock
@@ -254,7 +254,7 @@ class Trading:
     def take_orders(self, view: "ShopView") -> None:
         for index, units in world.orders_today(self.demand, self.plans):
             order = place_order(CONTACT, [Item(self.product_ids[index], units)])
-            order_id = inspect(order).identity[0]  # known without reloading the order
+            order_id: int = inspect(order).identity[0]  # known without reloading the order
             line = db.session.execute(
                 select(
                     OrderLine.id, OrderLine.allocated, OrderLine.waiting, OrderLine.promised_on
@@ -306,7 +306,8 @@ class Trading:
         view.on_hand[substitute_id] -= waiting
         self._event("switched", line_id, waiting)
         self.ship_due[self._ship_day()].add(new_line.order_id)
-        record.withdrawn = db.session.get(OrderLine, line_id).allocated == 0
+        line = db.session.get_one(OrderLine, line_id)
+        record.withdrawn = line.allocated == 0
 
     def _index_of_line(self, line_id: int, view: "ShopView") -> int:
         return self.index_of[view.waiting_lines_product[line_id]]
@@ -315,7 +316,7 @@ class Trading:
         """The staff's rule: reorder up to the product's level when what is on hand and on
         its way, less what customers wait for, falls to the reorder point."""
         rows = []
-        for row in restock_rows():
+        for row in all_restock_rows():
             index = self.index_of[row.product.id]
             plan = self.plans[index]
             position = row.product.on_hand + row.scheduled_units - row.waiting_units

@@ -47,7 +47,7 @@ class PolicyStats:
 
 def policy_stats(records: list[LineRecord], policy: Policy, end: date) -> PolicyStats:
     """Judge one policy's first dates against when the lines really shipped, up to `end`."""
-    dated = [(r, r.first_date(policy)) for r in records if r.first_date(policy) is not None]
+    dated = [(r, first) for r in records if (first := r.first_date(policy)) is not None]
     lateness = [
         max(0, ((r.shipped_on or end) - first).days)
         for r, first in dated

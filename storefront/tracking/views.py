@@ -92,12 +92,12 @@ def order(token: str):
 def _done_notice(order: Order) -> str | None:
     """What the customer's last change did, as the redirect's query tells it."""
     lines = {line.id: line for line in order.lines}
-    cancelled = lines.get(request.args.get("cancelled", type=int))
+    cancelled = lines.get(request.args.get("cancelled", 0, type=int))
     units = request.args.get("units", type=int) or 0
     if cancelled is not None and 1 <= units <= cancelled.cancelled:
         name = cancelled.product.name
         return f"Cancelled {units} waiting × {name}. They are taken off your order's total."
-    switched = lines.get(request.args.get("switched", type=int))
+    switched = lines.get(request.args.get("switched", 0, type=int))
     if switched is not None and switched.substitute_for is not None:
         return (
             f"Switched {switched.quantity} × {switched.substitute_for.name} to "

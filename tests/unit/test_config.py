@@ -3,6 +3,8 @@
 import stat
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from storefront.config import instance_secret_key, normalise_database_url
 
 
@@ -65,3 +67,80 @@ def test_behind_a_trusted_proxy_the_client_address_comes_from_it(tmp_path):
 
     assert client_address(0) == "10.0.0.2"
     assert client_address(1) == "203.0.113.7"
+
+
+# ---------- Production refuses what only works in one process ----------
+
+POSTGRES = "postgresql+psycopg://shop@db.internal:5432/shop"
+
+
+@pytest.fixture
+def production(monkeypatch, tmp_path):
+    """A complete production environment; each test takes one setting away."""
+    monkeypatch.setenv("STOREFRONT_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("STOREFRONT_ENV", "production")
+    monkeypatch.setenv("STOREFRONT_SECRET_KEY", "a-long-random-value-shared-by-every-host")
+    monkeypatch.setenv("STOREFRONT_RATELIMIT_STORAGE_URI", "redis://cache.internal:6379/0")
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    return monkeypatch
+
+
+def test_production_starts_with_shared_key_redis_and_postgresql(production, tmp_path):
+    from storefront import create_app
+
+    app = create_app()
+    assert app.config["ENV"] == "production"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == POSTGRES
+    assert app.instance_path == str(tmp_path / "instance")
+    assert not (tmp_path / "instance").exists()  # no key was generated
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("STOREFRONT_SECRET_KEY", None, "SECRET_KEY is not set"),
+        ("STOREFRONT_RATELIMIT_STORAGE_URI", None, "RATELIMIT_STORAGE_URI is memory://"),
+        ("STOREFRONT_RATELIMIT_STORAGE_URI", "memory://", "RATELIMIT_STORAGE_URI is memory://"),
+        ("DATABASE_URL", None, "the database is SQLite"),
+        ("DATABASE_URL", "sqlite:////var/lib/shop.sqlite3", "the database is SQLite"),
+    ],
+)
+def test_production_refuses_each_single_process_setting(production, variable, value, named):
+    from storefront import create_app
+    from storefront.config import UnsafeConfiguration
+
+    if value is None:
+        production.delenv(variable)
+    else:
+        production.setenv(variable, value)
+    with pytest.raises(UnsafeConfiguration) as refused:
+        create_app()
+    message = str(refused.value)
+    assert message.startswith("Refusing to start with STOREFRONT_ENV=production:")
+    assert named in message
+    assert message.count("\n- ") == 1  # only the setting that is wrong is named
+
+
+def test_development_allows_what_make_run_uses(monkeypatch, tmp_path):
+    from storefront import create_app
+
+    monkeypatch.setenv("STOREFRONT_INSTANCE_PATH", str(tmp_path))
+    app = create_app()
+    assert app.config["ENV"] == "development"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/storefront.sqlite3"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert app.config["SECRET_KEY"] == (tmp_path / "secret_key").read_text()
+
+
+def test_a_server_with_per_process_rate_limits_says_so_at_start(monkeypatch, tmp_path, capsys):
+    from storefront import create_app
+
+    monkeypatch.setenv("STOREFRONT_INSTANCE_PATH", str(tmp_path))
+    create_app()
+    warning = capsys.readouterr().err
+    assert '"level": "warning"' in warning
+    assert "N workers allow N times the limit" in warning
+
+    monkeypatch.setenv("STOREFRONT_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    create_app()
+    assert "N workers" not in capsys.readouterr().err
