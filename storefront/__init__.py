@@ -24,6 +24,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Behind N proxies, the client (for rate limits) and https come from their headers.
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    from . import boundary
+
+    boundary.init_app(app)  # before the extensions, so its check runs first
     _init_extensions(app)
 
     from . import cart, catalog, cli, staff, tracking, web
