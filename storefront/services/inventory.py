@@ -36,6 +36,36 @@ def lock_products(session: Session, product_ids: Iterable[int]) -> dict[int, Pro
     return products
 
 
+# Past this many products a use case locks every waiting order instead of listing the
+# products (PostgreSQL takes at most 65,535 parameters in a statement).
+_ORDER_LOCK_BY_PRODUCT = 10_000
+
+
+def lock_waiting_orders(
+    session: Session, product_ids: Iterable[int], also: Iterable[int] = ()
+) -> None:
+    """Lock the orders waiting for these products, and orders `also`, in id order.
+
+    Locks are taken in one global order: products by sku (the caller has them), then
+    orders by id, all in this one statement before any order row is written. Two use
+    cases on different products whose queues share orders then queue up instead of each
+    holding an order the other needs (a deadlock).
+    """
+    if session.get_bind().dialect.name == "sqlite":  # SQLite holds its write lock already
+        return
+    ids = set(product_ids)
+    waiting = select(OrderLine.order_id).where(OrderLine.waiting > 0)
+    if len(ids) <= _ORDER_LOCK_BY_PRODUCT:
+        waiting = waiting.where(OrderLine.product_id.in_(ids))
+    query = (
+        select(Order.id)
+        .where(Order.id.in_(waiting) | Order.id.in_(set(also)))
+        .order_by(Order.id)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: what an UPDATE of them takes
+    )
+    session.execute(query).all()
+
+
 @dataclass
 class LoadedStock:
     """A product's Stock plus the facts the engine does not need but the writer does."""

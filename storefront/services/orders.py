@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from .. import engine
-from ..database import write_transaction
+from ..database import retry_on_conflict, write_transaction
 from ..engine.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES
 from ..engine.pricing import order_totals, shipping_fee, substitute_unit_price
 from ..models import EventKind, Order, OrderLine, Product, Substitute
@@ -18,6 +18,7 @@ from .inventory import (
     LoadedStock,
     load_stock,
     lock_products,
+    lock_waiting_orders,
     refresh_product,
     touch_queue,
     write_fills,
@@ -161,6 +162,7 @@ class _Placing:
         return line
 
 
+@retry_on_conflict
 def _place(contact: Contact, items: list[Item], checkout_key: str | None) -> Order:
     returning_only = current_app.config["BACKORDERS_RETURNING_CUSTOMERS_ONLY"]
     email = contact.email.strip().lower()
@@ -362,6 +364,7 @@ def _locked_line(session, line_id: int, order_id: int | None) -> tuple[OrderLine
     if line is None or (order_id is not None and line.order_id != order_id):
         raise NotFound("No such order line.")
     product = lock_products(session, [line.product_id])[line.product_id]
+    lock_waiting_orders(session, [product.id], also=[line.order_id])
     session.refresh(line)
     return line, product
 
@@ -381,6 +384,7 @@ def check_cancellable(line: OrderLine, waiting: int, allocated: int = 0) -> None
         )
 
 
+@retry_on_conflict
 def cancel_units(
     line_id: int,
     waiting: int = 0,
@@ -412,6 +416,7 @@ def cancel_units(
         return line
 
 
+@retry_on_conflict
 def substitute_units(
     line_id: int, substitute_id: int, units: int | None = None, *, order_id: int | None = None
 ) -> OrderLine:
@@ -423,6 +428,7 @@ def substitute_units(
         if not _is_substitute(session, line.product_id, substitute_id):
             raise InvalidRequest("That product is not offered as a substitute for this item.")
         products = lock_products(session, [line.product_id, substitute_id])
+        lock_waiting_orders(session, [line.product_id], also=[line.order_id])
         session.refresh(line)
         units = line.waiting if units is None else units
         if not 1 <= units <= line.waiting:

@@ -5,13 +5,14 @@ from datetime import date
 from sqlalchemy import select
 
 from .. import engine
-from ..database import write_transaction
+from ..database import retry_on_conflict, write_transaction
 from ..models import InboundShipment, Product, ShipmentStatus
 from .errors import InvalidRequest
 from .inventory import (
     check_units,
     load_stock,
     lock_products,
+    lock_waiting_orders,
     refresh_product,
     scheduled_shipment,
     write_promise_changes,
@@ -25,6 +26,7 @@ def schedule_shipment(
     return schedule_shipments([(product_id, quantity, expected_on, reference)])[0]
 
 
+@retry_on_conflict
 def schedule_shipments(rows: list[tuple[int, int, date, str]]) -> list[InboundShipment]:
     """Add expected shipments (one or a whole purchase order) and move affected dates."""
     for _, quantity, expected_on, _ in rows:
@@ -48,6 +50,7 @@ def schedule_shipments(rows: list[tuple[int, int, date, str]]) -> list[InboundSh
         return shipments
 
 
+@retry_on_conflict
 def edit_shipment(shipment_id: int, quantity: int, expected_on: date) -> InboundShipment:
     check_units(quantity)
     with write_transaction() as session:
@@ -61,6 +64,7 @@ def edit_shipment(shipment_id: int, quantity: int, expected_on: date) -> Inbound
         return shipment
 
 
+@retry_on_conflict
 def cancel_shipment(shipment_id: int) -> InboundShipment:
     with write_transaction() as session:
         product_id = scheduled_shipment(session, shipment_id).product_id
@@ -73,6 +77,9 @@ def cancel_shipment(shipment_id: int) -> InboundShipment:
 
 
 def refresh_schedules(session, products) -> None:
+    """Re-date the products' waiting lines (the caller holds the products' locks)."""
+    products = list(products)
+    lock_waiting_orders(session, [product.id for product in products])
     timeline = Timeline()
     for product in products:
         loaded = load_stock(session, product)

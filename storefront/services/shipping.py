@@ -2,13 +2,14 @@
 
 from collections import defaultdict
 
-from ..database import write_transaction
+from ..database import retry_on_conflict, write_transaction
 from ..models import EventKind, Order
 from .errors import InvalidRequest, NotFound
-from .inventory import lock_products
+from .inventory import lock_products, lock_waiting_orders
 from .timeline import Timeline
 
 
+@retry_on_conflict
 def ship_order(order_id: int) -> Order:
     """Ship every reserved unit of the order."""
     with write_transaction() as session:
@@ -16,6 +17,7 @@ def ship_order(order_id: int) -> Order:
         if order is None:
             raise NotFound("No such order.")
         lock_products(session, {line.product_id for line in order.lines})
+        lock_waiting_orders(session, [], also=[order.id])
         for line in order.lines:
             session.refresh(line)
         shipped = defaultdict(int)

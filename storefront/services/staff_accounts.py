@@ -2,13 +2,14 @@
 
 from sqlalchemy import select
 
-from ..database import write_transaction
+from ..database import retry_on_conflict, write_transaction
 from ..models import StaffUser
 from .errors import InvalidRequest
 
 MIN_PASSWORD_LENGTH = 12
 
 
+@retry_on_conflict
 def set_staff_password(email: str, password: str) -> bool:
     """Create the account or set its new password; True if it was created."""
     email = email.strip().lower()
