@@ -12,7 +12,7 @@ from . import catalog_csv, demo
 from .queries.catalog import product_id_for_sku
 from .services import ServiceError, importing
 from .services.receiving import receive_stock
-from .services.shipments import refresh_all_promises
+from .services.shipments import products_to_refresh, refresh_all_promises
 from .services.staff_accounts import set_staff_password
 
 # Files longer than this show a progress bar while they are read.
@@ -89,9 +89,17 @@ def receive(sku: str, quantity: int) -> None:
 
 
 @click.command("refresh-promises")
-def refresh_promises() -> None:
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 1_000),
+    help="Products per transaction (default: the REFRESH_BATCH_PRODUCTS setting).",
+)
+def refresh_promises(batch_size: int | None) -> None:
     """Re-date waiting orders against today; run daily (a shipment running late moves dates)."""
-    count = refresh_all_promises()
+    ids = products_to_refresh()
+    label = f"Re-dating {len(ids):,} product(s)"
+    with click.progressbar(length=len(ids), label=label, file=sys.stderr) as progress:
+        count = refresh_all_promises(ids, batch_size=batch_size, progress=progress.update)
     click.echo(f"Checked the promise dates of {count} product(s).")
 
 

@@ -10,6 +10,8 @@ from flask import Flask
 DEFAULTS = {
     # Days between a unit arriving and the order shipping; part of every promise date.
     "HANDLING_DAYS": 2,
+    # Products re-dated per transaction by `refresh-promises` (a checkout waits one batch).
+    "REFRESH_BATCH_PRODUCTS": 10,
     "SHIPPING_FEE_CENTS": 495,
     "CURRENCY": "USD",
     "LOCALE": "en_US",

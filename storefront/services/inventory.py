@@ -18,8 +18,13 @@ from .errors import InvalidRequest, NotFound
 from .timeline import Timeline, expire
 
 
-def lock_products(session: Session, product_ids: Iterable[int]) -> dict[int, Product]:
-    """Lock the rows in sku order (one order for everyone, so no deadlocks), freshly read."""
+def lock_products(
+    session: Session, product_ids: Iterable[int], *, missing_ok: bool = False
+) -> dict[int, Product]:
+    """Lock the rows in sku order (one order for everyone, so no deadlocks), freshly read.
+
+    A product that does not exist is NotFound, unless `missing_ok` (then it is left out).
+    """
     ids = set(product_ids)
     query = (
         select(Product)
@@ -31,7 +36,7 @@ def lock_products(session: Session, product_ids: Iterable[int]) -> dict[int, Pro
         query = query.with_for_update()
     products = {product.id: product for product in session.scalars(query)}
     missing = ids - products.keys()
-    if missing:
+    if missing and not missing_ok:
         raise NotFound(f"No product with id {min(missing)}.")
     return products
 
@@ -76,14 +81,36 @@ class LoadedStock:
 
 
 def load_stock(session: Session, product: Product) -> LoadedStock:
+    return load_stocks(session, [product])[0]
+
+
+def load_stocks(session: Session, products: Sequence[Product]) -> list[LoadedStock]:
+    """Each product's queue and schedule as the engine's Stock, in two queries for them all."""
+    ids = [product.id for product in products]
     queue_rows = session.execute(
-        select(OrderLine.id, OrderLine.order_id, OrderLine.waiting, OrderLine.promised_on)
-        .where(OrderLine.product_id == product.id, OrderLine.waiting > 0)
-        .order_by(OrderLine.placed_at, OrderLine.id)
+        select(
+            OrderLine.product_id,
+            OrderLine.id,
+            OrderLine.order_id,
+            OrderLine.waiting,
+            OrderLine.promised_on,
+        )
+        .where(OrderLine.product_id.in_(ids), OrderLine.waiting > 0)
+        .order_by(OrderLine.product_id, OrderLine.placed_at, OrderLine.id)
     ).all()
-    queue = tuple(QueuedLine(row.id, row.waiting, row.promised_on) for row in queue_rows)
-    stock = product_stock(product, scheduled_supply([product.id])[product.id], queue)
-    return LoadedStock(product, stock, {row.id: row.order_id for row in queue_rows})
+    queues, order_of_line = defaultdict(list), defaultdict(dict)
+    for row in queue_rows:
+        queues[row.product_id].append(QueuedLine(row.id, row.waiting, row.promised_on))
+        order_of_line[row.product_id][row.id] = row.order_id
+    supply = scheduled_supply(ids)
+    return [
+        LoadedStock(
+            product,
+            product_stock(product, supply[product.id], tuple(queues[product.id])),
+            order_of_line[product.id],
+        )
+        for product in products
+    ]
 
 
 def refresh_product(product: Product, stock: Stock) -> None:

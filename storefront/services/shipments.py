@@ -1,16 +1,19 @@
 """Incoming shipments: schedule, edit and cancel them; every change re-dates the waiting lines."""
 
+from collections.abc import Callable, Sequence
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
 
 from .. import engine
 from ..database import retry_on_conflict, write_transaction
+from ..extensions import db
 from ..models import InboundShipment, Product, ShipmentStatus
 from .errors import InvalidRequest
 from .inventory import (
     check_units,
-    load_stock,
+    load_stocks,
     lock_products,
     lock_waiting_orders,
     refresh_product,
@@ -81,21 +84,46 @@ def refresh_schedules(session, products) -> None:
     products = list(products)
     lock_waiting_orders(session, [product.id for product in products])
     timeline = Timeline()
-    for product in products:
-        loaded = load_stock(session, product)
+    for loaded in load_stocks(session, products):
         # The stored dates are the "before"; the loaded schedule already has the change.
         changes = engine.promise_changes(loaded.stock)
         write_promise_changes(session, loaded, changes, timeline)
-        refresh_product(product, loaded.stock)
+        refresh_product(loaded.product, loaded.stock)
     timeline.write(session)
 
 
-def refresh_all_promises() -> int:
-    """Re-date every waiting line and product card (run daily: overdue shipments move dates)."""
+def products_to_refresh() -> list[int]:
+    """The products whose dates can move with the calendar: units waiting, or none on hand."""
+    query = select(Product.id).where((Product.waiting_units > 0) | (Product.on_hand == 0))
+    return list(db.session.scalars(query.order_by(Product.sku)))
+
+
+@retry_on_conflict
+def refresh_promises_of(product_ids: Sequence[int]) -> int:
+    """Re-date one batch of products in one short transaction; products gone are skipped."""
     with write_transaction() as session:
-        ids = session.scalars(
-            select(Product.id).where((Product.waiting_units > 0) | (Product.on_hand == 0))
-        ).all()
-        if ids:
-            refresh_schedules(session, lock_products(session, ids).values())
-        return len(ids)
+        products = lock_products(session, product_ids, missing_ok=True)
+        refresh_schedules(session, products.values())
+        return len(products)
+
+
+def refresh_all_promises(
+    product_ids: Sequence[int] | None = None,
+    *,
+    batch_size: int | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> int:
+    """Re-date every waiting line and product card (run daily: overdue shipments move dates).
+
+    A few products per transaction (`REFRESH_BATCH_PRODUCTS`), each batch committed before
+    the next is locked: a checkout waits for one batch at most, never for the whole run.
+    `progress` is told how many products each batch held.
+    """
+    ids = products_to_refresh() if product_ids is None else list(product_ids)
+    size = batch_size or current_app.config["REFRESH_BATCH_PRODUCTS"]
+    for start in range(0, len(ids), size):
+        batch = ids[start : start + size]
+        refresh_promises_of(batch)
+        if progress is not None:
+            progress(len(batch))
+    return len(ids)
