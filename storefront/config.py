@@ -28,6 +28,8 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "WTF_CSRF_TIME_LIMIT": None,
+    # A staff session not used for this long is signed out.
+    "STAFF_IDLE_MINUTES": 60,
 }
 
 
