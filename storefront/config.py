@@ -41,6 +41,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("STOREFRONT")
+        # from_prefixed_env reads values as JSON: a key of digits would become a number.
+        if "STOREFRONT_SECRET_KEY" in os.environ:
+            app.config["SECRET_KEY"] = os.environ["STOREFRONT_SECRET_KEY"]
         if os.environ.get("DATABASE_URL"):
             app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     else:
