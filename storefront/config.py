@@ -4,12 +4,15 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
 DEFAULTS = {
     # Days between a unit arriving and the order shipping; part of every promise date.
     "HANDLING_DAYS": 2,
+    # The shop's calendar ("today" for promises and schedules) and the clock times shown.
+    "SHOP_TIMEZONE": "UTC",
     # Products re-dated per transaction by `refresh-promises` (a checkout waits one batch).
     "REFRESH_BATCH_PRODUCTS": 10,
     "SHIPPING_FEE_CENTS": 495,
@@ -53,6 +56,18 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    check_time_zone(app.config["SHOP_TIMEZONE"])
+
+
+def check_time_zone(name) -> None:
+    """Refuse to start with a time zone the system does not know (a typo would move dates)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(
+            f"SHOP_TIMEZONE {name!r} is not a known time zone; use a name from the IANA "
+            "database such as 'Europe/Berlin', 'America/New_York' or 'UTC'."
+        ) from None
 
 
 def normalise_database_url(url: str) -> str:

@@ -1,7 +1,9 @@
 """Column types shared by the models: instants are stored and returned in UTC."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -11,8 +13,13 @@ def utcnow() -> datetime:
 
 
 def today() -> date:
-    """The shop's calendar day (UTC), against which overdue shipments are judged."""
-    return utcnow().date()
+    """The shop's calendar day (in SHOP_TIMEZONE), against which overdue shipments are judged."""
+    return utcnow().astimezone(shop_timezone()).date()
+
+
+def shop_timezone() -> tzinfo:
+    """The shop's time zone (checked at start by the configuration); UTC outside the app."""
+    return ZoneInfo(current_app.config["SHOP_TIMEZONE"]) if has_app_context() else UTC
 
 
 class UTCDateTime(TypeDecorator):
