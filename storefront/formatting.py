@@ -26,5 +26,6 @@ def shop_time(instant: datetime) -> str:
 
 
 def iso_instant(instant: datetime) -> str:
-    """The instant for a <time datetime="…"> attribute, with the shop's offset."""
-    return instant.astimezone(shop_timezone()).isoformat(timespec="seconds")
+    """The instant for a <time datetime="…"> attribute, with the shop's offset (Z for UTC)."""
+    stamp = instant.astimezone(shop_timezone()).isoformat(timespec="seconds")
+    return stamp.removesuffix("+00:00") + "Z" if stamp.endswith("+00:00") else stamp
