@@ -33,6 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
+    from . import boundary
+
+    boundary.init_app(app)  # before the extensions, so its check runs first
     _init_extensions(app)
 
     from . import cart, catalog, cli, health, staff, tracking, web

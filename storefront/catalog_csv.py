@@ -156,6 +156,8 @@ def _records(
         if header is None and cells:
             cells[0] = cells[0].removeprefix("\ufeff")
         cells = [cell.strip() for cell in cells]
+        if any("\x00" in cell for cell in cells):
+            raise CsvError(line, "contains a NUL character (byte 0); save the file as CSV text")
         if not any(cells):
             continue
         if header is None:

@@ -17,7 +17,7 @@ from .notify.delivery import deliver_due, mail_directory
 from .queries.catalog import product_id_for_sku
 from .services import ServiceError, importing
 from .services.receiving import receive_stock
-from .services.shipments import refresh_all_promises
+from .services.shipments import products_to_refresh, refresh_all_promises
 from .services.shipping import ship_order
 from .services.staff_accounts import set_staff_password
 
@@ -114,9 +114,17 @@ def ship(order_number: int, carrier: str, tracking: str) -> None:
 
 
 @click.command("refresh-promises")
-def refresh_promises() -> None:
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 1_000),
+    help="Products per transaction (default: the REFRESH_BATCH_PRODUCTS setting).",
+)
+def refresh_promises(batch_size: int | None) -> None:
     """Re-date waiting orders against today; run daily (a shipment running late moves dates)."""
-    count = refresh_all_promises()
+    ids = products_to_refresh()
+    label = f"Re-dating {len(ids):,} product(s)"
+    with click.progressbar(length=len(ids), label=label, file=sys.stderr) as progress:
+        count = refresh_all_promises(ids, batch_size=batch_size, progress=progress.update)
     click.echo(f"Checked the promise dates of {count} product(s).")
 
 

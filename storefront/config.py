@@ -5,6 +5,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from flask import Flask
@@ -19,6 +20,10 @@ DEFAULTS = {
     "HANDLING_DAYS": 2,
     # "learned": pad every promise date with its supplier's recent lateness (p90).
     "PROMISE_BUFFER": "none",
+    # The shop's calendar ("today" for promises and schedules) and the clock times shown.
+    "SHOP_TIMEZONE": "UTC",
+    # Products re-dated per transaction by `refresh-promises` (a checkout waits one batch).
+    "REFRESH_BATCH_PRODUCTS": 10,
     "SHIPPING_FEE_CENTS": 495,
     # When the shopper pays, in words on the checkout, confirmation and cancel pages.
     "PAYMENT_TERMS": (
@@ -67,6 +72,8 @@ DEFAULTS = {
     "MAIL_LEASE_SECONDS": 600,
     "MAIL_POLL_SECONDS": 2,
     "ALERT_SIGNUP_RATE_LIMIT": "10 per minute",
+    # A staff session not used for this long is signed out.
+    "STAFF_IDLE_MINUTES": 60,
 }
 
 
@@ -78,6 +85,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("STOREFRONT")
+        # from_prefixed_env reads values as JSON: a key of digits would become a number.
+        if "STOREFRONT_SECRET_KEY" in os.environ:
+            app.config["SECRET_KEY"] = os.environ["STOREFRONT_SECRET_KEY"]
         if os.environ.get("DATABASE_URL"):
             app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     else:
@@ -93,6 +103,18 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         refuse_single_process_settings(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    check_time_zone(app.config["SHOP_TIMEZONE"])
+
+
+def check_time_zone(name) -> None:
+    """Refuse to start with a time zone the system does not know (a typo would move dates)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(
+            f"SHOP_TIMEZONE {name!r} is not a known time zone; use a name from the IANA "
+            "database such as 'Europe/Berlin', 'America/New_York' or 'UTC'."
+        ) from None
 
 
 class UnsafeConfiguration(RuntimeError):

@@ -8,7 +8,7 @@ from . import engine
 from .engine.availability import availability_of
 from .engine.limits import MAX_LINE_QUANTITY
 from .engine.pricing import substitute_unit_price
-from .formatting import human_date, money
+from .formatting import human_date, iso_instant, money, shop_time
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -81,7 +81,7 @@ class Endpoints:
 def init_app(app: Flask) -> None:
     app.session_interface = SessionCookies()
     app.after_request(set_security_headers)
-    for template_filter in (money, human_date, ordinal):
+    for template_filter in (money, human_date, ordinal, shop_time, iso_instant):
         app.add_template_filter(template_filter)
     for function in (hue_bucket, initials, substitute_unit_price):
         app.add_template_global(function)

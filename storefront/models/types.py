@@ -3,8 +3,10 @@
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -28,8 +30,13 @@ def shop_clock(clock: Callable[[], datetime]) -> Iterator[None]:
 
 
 def today() -> date:
-    """The shop's calendar day (UTC), against which overdue shipments are judged."""
-    return utcnow().date()
+    """The shop's calendar day (in SHOP_TIMEZONE), against which overdue shipments are judged."""
+    return utcnow().astimezone(shop_timezone()).date()
+
+
+def shop_timezone() -> tzinfo:
+    """The shop's time zone (checked at start by the configuration); UTC outside the app."""
+    return ZoneInfo(current_app.config["SHOP_TIMEZONE"]) if has_app_context() else UTC
 
 
 class UTCDateTime(TypeDecorator):

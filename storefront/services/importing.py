@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..catalog_csv import SLUG_MAX, CatalogRow, CsvError, InboundRow, slugify
-from ..database import write_transaction
+from ..database import retry_on_conflict, write_transaction
 from ..models import InboundShipment, OrderLine, Product, ShipmentStatus, Substitute
 from ..models.types import utcnow
 from .alerts import products_available
 from .errors import InvalidRequest
-from .inventory import load_stock, lock_products, refresh_product
+from .inventory import load_stock, lock_products, lock_waiting_orders, refresh_product
 from .receiving import apply_receipt
 from .shipments import refresh_schedules
 from .timeline import Timeline
@@ -37,6 +37,7 @@ class ImportSummary:
         return self.created + self.updated
 
 
+@retry_on_conflict
 def import_catalog(rows: Sequence[CatalogRow]) -> ImportSummary:
     """Create or update every product in the file in one transaction, or none of them.
 
@@ -71,6 +72,7 @@ def import_catalog(rows: Sequence[CatalogRow]) -> ImportSummary:
     return ImportSummary(created=len(new_rows), updated=len(updates))
 
 
+@retry_on_conflict
 def import_inbound(rows: Sequence[InboundRow]) -> int:
     """Schedule every shipment in the file in one transaction and move affected dates."""
     with write_transaction() as session:
@@ -131,6 +133,7 @@ def _update_products(
     session: Session, rows: Sequence[CatalogRow], id_of: dict[str, int], timeline: Timeline
 ) -> None:
     products = _lock(session, {id_of[row.sku]: row.sku for row in rows})
+    lock_waiting_orders(session, products)
     # Read under the locks, so no line can start or stop waiting before we use this.
     with_waiting_lines = set(
         session.scalars(select(OrderLine.product_id).where(OrderLine.waiting > 0).distinct())

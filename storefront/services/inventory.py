@@ -20,8 +20,13 @@ from .suppliers import promise_buffers
 from .timeline import Timeline, expire
 
 
-def lock_products(session: Session, product_ids: Iterable[int]) -> dict[int, Product]:
-    """Lock the rows in sku order (one order for everyone, so no deadlocks), freshly read."""
+def lock_products(
+    session: Session, product_ids: Iterable[int], *, missing_ok: bool = False
+) -> dict[int, Product]:
+    """Lock the rows in sku order (one order for everyone, so no deadlocks), freshly read.
+
+    A product that does not exist is NotFound, unless `missing_ok` (then it is left out).
+    """
     ids = set(product_ids)
     query = (
         select(Product)
@@ -33,9 +38,39 @@ def lock_products(session: Session, product_ids: Iterable[int]) -> dict[int, Pro
         query = query.with_for_update()
     products = {product.id: product for product in session.scalars(query)}
     missing = ids - products.keys()
-    if missing:
+    if missing and not missing_ok:
         raise NotFound(f"No product with id {min(missing)}.")
     return products
+
+
+# Past this many products a use case locks every waiting order instead of listing the
+# products (PostgreSQL takes at most 65,535 parameters in a statement).
+_ORDER_LOCK_BY_PRODUCT = 10_000
+
+
+def lock_waiting_orders(
+    session: Session, product_ids: Iterable[int], also: Iterable[int] = ()
+) -> None:
+    """Lock the orders waiting for these products, and orders `also`, in id order.
+
+    Locks are taken in one global order: products by sku (the caller has them), then
+    orders by id, all in this one statement before any order row is written. Two use
+    cases on different products whose queues share orders then queue up instead of each
+    holding an order the other needs (a deadlock).
+    """
+    if session.get_bind().dialect.name == "sqlite":  # SQLite holds its write lock already
+        return
+    ids = set(product_ids)
+    waiting = select(OrderLine.order_id).where(OrderLine.waiting > 0)
+    if len(ids) <= _ORDER_LOCK_BY_PRODUCT:
+        waiting = waiting.where(OrderLine.product_id.in_(ids))
+    query = (
+        select(Order.id)
+        .where(Order.id.in_(waiting) | Order.id.in_(set(also)))
+        .order_by(Order.id)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: what an UPDATE of them takes
+    )
+    session.execute(query).all()
 
 
 @dataclass
@@ -48,19 +83,43 @@ class LoadedStock:
 
 
 def load_stock(session: Session, product: Product) -> LoadedStock:
+    return load_stocks(session, [product])[0]
+
+
+def load_stocks(session: Session, products: Sequence[Product]) -> list[LoadedStock]:
+    """Each product's queue and schedule as the engine's Stock, in two queries for them all."""
+    ids = [product.id for product in products]
     queue_rows = session.execute(
-        select(OrderLine.id, OrderLine.order_id, OrderLine.waiting, OrderLine.promised_on)
-        .where(OrderLine.product_id == product.id, OrderLine.waiting > 0)
-        .order_by(OrderLine.placed_at, OrderLine.id)
+        select(
+            OrderLine.product_id,
+            OrderLine.id,
+            OrderLine.order_id,
+            OrderLine.waiting,
+            OrderLine.promised_on,
+        )
+        .where(OrderLine.product_id.in_(ids), OrderLine.waiting > 0)
+        .order_by(OrderLine.product_id, OrderLine.placed_at, OrderLine.id)
     ).all()
-    queue = tuple(QueuedLine(row.id, row.waiting, row.promised_on) for row in queue_rows)
-    stock = product_stock(
-        product,
-        scheduled_supply([product.id])[product.id],
-        queue,
-        promise_buffers([product]).get(product.id, 0),
-    )
-    return LoadedStock(product, stock, {row.id: row.order_id for row in queue_rows})
+    queues: dict[int, list[QueuedLine]] = defaultdict(list)
+    order_of_line: dict[int, dict[LineRef, int]] = defaultdict(dict)
+    for row in queue_rows:
+        queues[row.product_id].append(QueuedLine(row.id, row.waiting, row.promised_on))
+        order_of_line[row.product_id][row.id] = row.order_id
+    supply = scheduled_supply(ids)
+    buffers = promise_buffers(products)
+    return [
+        LoadedStock(
+            product,
+            product_stock(
+                product,
+                supply[product.id],
+                tuple(queues[product.id]),
+                buffers.get(product.id, 0),
+            ),
+            order_of_line[product.id],
+        )
+        for product in products
+    ]
 
 
 def refresh_product(product: Product, stock: Stock) -> None:

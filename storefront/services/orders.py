@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import engine
-from ..database import write_transaction
+from ..database import retry_on_conflict, write_transaction
 from ..engine.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES
 from ..engine.pricing import order_totals, shipping_fee, substitute_unit_price
 from ..formatting import money
@@ -21,6 +21,7 @@ from .inventory import (
     LoadedStock,
     load_stock,
     lock_products,
+    lock_waiting_orders,
     refresh_product,
     touch_queue,
     write_fills,
@@ -178,6 +179,7 @@ class _Placing:
         return line
 
 
+@retry_on_conflict
 def _place(
     contact: Contact, items: list[Item], checkout_key: str | None, shown_total: int | None
 ) -> Order:
@@ -392,6 +394,7 @@ def _locked_line(session, line_id: int, order_id: int | None) -> tuple[OrderLine
     if line is None or (order_id is not None and line.order_id != order_id):
         raise NotFound("No such order line.")
     product = lock_products(session, [line.product_id])[line.product_id]
+    lock_waiting_orders(session, [product.id], also=[line.order_id])
     session.refresh(line)
     return line, product
 
@@ -412,7 +415,7 @@ def check_cancellable(line: OrderLine, waiting: int, allocated: int = 0) -> None
 
 
 @logged("units cancelled", ("line_id", "waiting", "allocated", "by"))
-@logged("units cancelled", ("line_id", "waiting", "allocated", "by"))
+@retry_on_conflict
 def cancel_units(
     line_id: int,
     waiting: int = 0,
@@ -445,7 +448,7 @@ def cancel_units(
 
 
 @logged("units switched", ("line_id", "substitute_id", "units"), result=switched_to)
-@logged("units switched", ("line_id", "substitute_id", "units"), result=switched_to)
+@retry_on_conflict
 def substitute_units(
     line_id: int, substitute_id: int, units: int | None = None, *, order_id: int | None = None
 ) -> OrderLine:
@@ -457,6 +460,7 @@ def substitute_units(
         if not _is_substitute(session, line.product_id, substitute_id):
             raise InvalidRequest("That product is not offered as a substitute for this item.")
         products = lock_products(session, [line.product_id, substitute_id])
+        lock_waiting_orders(session, [line.product_id], also=[line.order_id])
         session.refresh(line)
         units = line.waiting if units is None else units
         if not 1 <= units <= line.waiting:

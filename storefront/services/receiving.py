@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import engine
-from ..database import write_transaction
+from ..database import retry_on_conflict, write_transaction
 from ..extensions import db
 from ..models import InboundShipment, Order, Product, ShipmentStatus, StockReceipt
 from ..models.types import utcnow
@@ -20,6 +20,7 @@ from .inventory import (
     check_units,
     load_stock,
     lock_products,
+    lock_waiting_orders,
     refresh_product,
     scheduled_shipment,
     touch_queue,
@@ -87,6 +88,7 @@ def _receipt_fields(result: ReceiptResult) -> dict:
 
 
 @logged("stock received", ("product_id", "quantity", "shipment_id"), result=_receipt_fields)
+@retry_on_conflict
 def receive_stock(
     product_id: int,
     quantity: int,
@@ -107,6 +109,7 @@ def receive_stock(
     try:
         with write_transaction() as session:
             product = lock_products(session, [product_id])[product_id]
+            lock_waiting_orders(session, [product_id])
             # Checked under the product lock: a concurrent twin waits, then sees this one.
             if receipt_key and _receipt_recorded(session, receipt_key):
                 raise AlreadyRecorded(ALREADY_RECORDED)

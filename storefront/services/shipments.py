@@ -1,14 +1,15 @@
 """Incoming shipments: schedule, edit and cancel them; every change re-dates the waiting lines."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
 
 from .. import engine
-from ..database import write_transaction
+from ..database import retry_on_conflict, write_transaction
 from ..extensions import db
 from ..models import InboundShipment, Product, ShipmentStatus
 from .action_log import logged
@@ -18,7 +19,9 @@ from .inventory import (
     check_expected_on,
     check_units,
     load_stock,
+    load_stocks,
     lock_products,
+    lock_waiting_orders,
     refresh_product,
     scheduled_shipment,
     write_promise_changes,
@@ -33,7 +36,7 @@ def schedule_shipment(
 
 
 @logged("shipments scheduled", result=lambda shipments: {"shipments": len(shipments)})
-@logged("shipments scheduled", result=lambda shipments: {"shipments": len(shipments)})
+@retry_on_conflict
 def schedule_shipments(rows: list[tuple[int, int, date, str]]) -> list[InboundShipment]:
     """Add expected shipments (one or a whole purchase order) and move affected dates."""
     for _, quantity, expected_on, _ in rows:
@@ -94,6 +97,7 @@ def preview_shipment_edit(shipment_id: int, quantity: int, expected_on: date) ->
 
 
 @logged("shipment changed", ("shipment_id", "quantity"))
+@retry_on_conflict
 def edit_shipment(shipment_id: int, quantity: int, expected_on: date) -> ScheduleEffect:
     """A supplier changed a shipment's quantity or date: the waiting customers move with it."""
     with write_transaction() as session:
@@ -110,6 +114,7 @@ def preview_shipment_cancel(shipment_id: int) -> ScheduleEffect:
 
 
 @logged("shipment cancelled", ("shipment_id",))
+@retry_on_conflict
 def cancel_shipment(shipment_id: int) -> ScheduleEffect:
     """A shipment will not come: the customers it covered get a later date or none yet."""
     with write_transaction() as session:
@@ -125,6 +130,7 @@ def _shipment_stock(session, shipment_id: int, *, lock: bool):
     if not lock:
         return shipment, load_stock(session, shipment.product)
     product = lock_products(session, [shipment.product_id])[shipment.product_id]
+    lock_waiting_orders(session, [product.id])
     # Read again under the lock: another change may have received or cancelled it.
     shipment = scheduled_shipment(session, shipment_id)
     return shipment, load_stock(session, product)
@@ -148,24 +154,51 @@ def _write_plan(session, loaded: LoadedStock, plan: engine.Release) -> ScheduleE
 
 
 def refresh_schedules(session, products) -> None:
+    """Re-date the products' waiting lines (the caller holds the products' locks)."""
+    products = list(products)
+    lock_waiting_orders(session, [product.id for product in products])
     timeline = Timeline()
-    for product in products:
-        loaded = load_stock(session, product)
+    for loaded in load_stocks(session, products):
         # The stored dates are the "before"; the loaded schedule already has the change.
         changes = engine.promise_changes(loaded.stock)
         write_promise_changes(session, loaded, changes, timeline)
-        refresh_product(product, loaded.stock)
+        refresh_product(loaded.product, loaded.stock)
     timeline.write(session)
 
 
-@logged("promises refreshed", result=lambda products: {"products": products})
-@logged("promises refreshed", result=lambda products: {"products": products})
-def refresh_all_promises() -> int:
-    """Re-date every waiting line and product card (run daily: overdue shipments move dates)."""
+def products_to_refresh() -> list[int]:
+    """The products whose dates can move with the calendar: units waiting, or none on hand."""
+    query = select(Product.id).where((Product.waiting_units > 0) | (Product.on_hand == 0))
+    return list(db.session.scalars(query.order_by(Product.sku)))
+
+
+@retry_on_conflict
+def refresh_promises_of(product_ids: Sequence[int]) -> int:
+    """Re-date one batch of products in one short transaction; products gone are skipped."""
     with write_transaction() as session:
-        ids = session.scalars(
-            select(Product.id).where((Product.waiting_units > 0) | (Product.on_hand == 0))
-        ).all()
-        if ids:
-            refresh_schedules(session, lock_products(session, ids).values())
-        return len(ids)
+        products = lock_products(session, product_ids, missing_ok=True)
+        refresh_schedules(session, products.values())
+        return len(products)
+
+
+@logged("promises refreshed", result=lambda products: {"products": products})
+def refresh_all_promises(
+    product_ids: Sequence[int] | None = None,
+    *,
+    batch_size: int | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> int:
+    """Re-date every waiting line and product card (run daily: overdue shipments move dates).
+
+    A few products per transaction (`REFRESH_BATCH_PRODUCTS`), each batch committed before
+    the next is locked: a checkout waits for one batch at most, never for the whole run.
+    `progress` is told how many products each batch held.
+    """
+    ids = products_to_refresh() if product_ids is None else list(product_ids)
+    size = batch_size or current_app.config["REFRESH_BATCH_PRODUCTS"]
+    for start in range(0, len(ids), size):
+        batch = ids[start : start + size]
+        refresh_promises_of(batch)
+        if progress is not None:
+            progress(len(batch))
+    return len(ids)

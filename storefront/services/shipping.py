@@ -8,14 +8,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..database import write_transaction
+from ..database import retry_on_conflict, write_transaction
 from ..extensions import db
 from ..forms import MAX_ID
 from ..models import EventKind, Order, OrderLine, Parcel, ParcelItem, Product
 from ..models.types import utcnow
 from .action_log import logged
 from .errors import InvalidRequest, NotFound
-from .inventory import lock_products
+from .inventory import lock_products, lock_waiting_orders
 from .timeline import Timeline, expire
 
 MAX_CARRIER_LENGTH = 80
@@ -76,6 +76,7 @@ def ship_order(
 
 
 @logged("orders shipped", result=lambda result: {"orders": len(result.shipped)})
+@retry_on_conflict
 def ship_orders(
     order_ids: Sequence[int],
     *,
@@ -97,6 +98,7 @@ def ship_orders(
     try:
         with write_transaction() as session:
             lock_products(session, _products_of(session, order_ids))
+            lock_waiting_orders(session, [], also=order_ids)
             # Checked under the product locks: a concurrent twin waits, then sees this one.
             done = _orders_with_keys(session, keys)
             todo = [order_id for order_id in order_ids if order_id not in done]

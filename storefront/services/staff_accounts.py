@@ -2,13 +2,14 @@
 
 from sqlalchemy import select
 
-from ..database import write_transaction
+from ..database import retry_on_conflict, write_transaction
 from ..models import StaffUser
-from .errors import InvalidRequest
+from .errors import InvalidRequest, NotFound
 
 MIN_PASSWORD_LENGTH = 12
 
 
+@retry_on_conflict
 def set_staff_password(email: str, password: str) -> bool:
     """Create the account or set its new password; True if it was created."""
     email = email.strip().lower()
@@ -23,4 +24,15 @@ def set_staff_password(email: str, password: str) -> bool:
             user = StaffUser(email=email)
             session.add(user)
         user.set_password(password)
+        user.end_sessions()  # whoever knew the old password is signed out
     return created
+
+
+@retry_on_conflict
+def end_staff_sessions(user_id: int) -> None:
+    """Sign the staff member out everywhere: every session signed in so far stops working."""
+    with write_transaction() as session:
+        user = session.get(StaffUser, user_id)
+        if user is None:
+            raise NotFound("No such staff account.")
+        user.end_sessions()

@@ -2,8 +2,7 @@
 
 from flask import Blueprint
 
-from ..extensions import db, login_manager
-from ..models import StaffUser
+from ..extensions import login_manager
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -12,9 +11,4 @@ login_manager.login_message = "Please sign in to see the staff pages."
 login_manager.session_protection = "strong"
 
 
-@login_manager.user_loader
-def load_staff(user_id: str) -> StaffUser | None:
-    return db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
-
-
-from . import orders, outbox, products, reports, shipments, suppliers, views  # noqa: E402,F401  (routes register on bp)
+from . import orders, outbox, products, reports, sessions, shipments, suppliers, views  # noqa: E402,F401  (the user loader and the routes register)

@@ -25,8 +25,10 @@ from ..queries.restock import (
 from ..services import ServiceError
 from ..services.receiving import AlreadyRecorded, preview_receipt, receive_stock
 from ..services.shipments import schedule_shipment
+from ..services.staff_accounts import end_staff_sessions
 from . import bp
 from .forms import LoginForm, ReceiptPlanForm, ReceiveForm, ScheduleForm
+from .sessions import mark_active
 
 # What browsers drop from a URL before reading it (WHATWG URL standard): controls and
 # spaces around it, and tabs and newlines anywhere.
@@ -47,6 +49,7 @@ def login():
         user = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
         if (user or _DUMMY).check_password(form.password.data) and user is not None:
             login_user(user)
+            mark_active()
             return redirect(_safe_next(request.args.get("next")))
         flash("That email and password do not match a staff account.", "error")
     status = 400 if form.errors else 200
@@ -65,6 +68,7 @@ def _safe_next(target: str | None) -> str:
 @bp.post("/logout")
 @login_required
 def logout():
+    end_staff_sessions(current_user.id)  # a copy of this session's cookie is worthless now
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("staff.login"))
