@@ -137,9 +137,9 @@ def test_a_receipt_on_one_host_shows_on_a_tracking_page_polled_from_the_other(ho
         "password": STAFF[1],
     }
     assert staff_browser.post(f"{a}/staff/login", login)[0] == 302
-    _, _, restock = staff_browser.get(f"{a}/staff/restock")
+    _, _, restock = staff_browser.get(f"{a}/staff/restock/{awaited.sku}")
     receive = {
-        "csrf_token": hidden(restock, "csrf_token"),
+        "receive-csrf_token": hidden(restock, "receive-csrf_token"),
         "receive-product_id": awaited.id,
         "receive-quantity": 1,
         "receive-shipment_id": 0,

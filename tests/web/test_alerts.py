@@ -93,6 +93,7 @@ def test_the_unsubscribe_link_asks_before_it_unsubscribes(app, client, sold_out)
     assert db.session.scalar(select(func.count()).select_from(StockAlert)) == 0
     assert client.get("/alerts/unsubscribe/forged.token").status_code == 404
     assert client.post("/alerts/unsubscribe/" + "x" * 5000).status_code == 404
+    assert client.post("/alerts/unsubscribe/forged.token").status_code == 404
 
 
 def test_a_catalog_import_that_restocks_mails_the_subscribers(client, sold_out, smtp_sink):
@@ -120,7 +121,6 @@ def test_turning_backorders_on_mails_the_subscribers_once(client, sold_out, smtp
     ("email", "problem"),
     [
         ("", "Enter your email address."),
-        ("nope\x00@", "like name@example.com"),
         ("a" * 300, "too long"),
     ],
 )

@@ -176,7 +176,7 @@ def walk_shop_journey(client, make_product) -> dict:
         "receive-product_id": waiting.id,
         "receive-quantity": 2,
         "receive-shipment_id": 0,
-        "receive-receipt_key": receipt_key(client),
+        "receive-receipt_key": receipt_key(client, waiting.sku),
     }
     assert client.post("/staff/restock/receive", data=receive).status_code == 302
     ship_order(order.id)

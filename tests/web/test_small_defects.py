@@ -61,7 +61,8 @@ def test_updating_a_line_whose_product_was_removed_is_refused(client, product):
 def _refusal(client, email: str):
     response = client.post("/checkout", data={**checkout_form(client), "email": email})
     text = response.get_data(as_text=True)
-    problems = re.findall(r'<div class="notice" role="alert"><p>(.*?)</p>', text, re.S)
+    summary = re.search(r'<div class="error-summary".*?</div>', text, re.S)
+    problems = re.findall(r"<li><a [^>]*>(.*?)</a></li>", summary.group(0)) if summary else []
     return response.status_code, problems, text
 
 

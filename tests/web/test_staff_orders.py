@@ -138,7 +138,7 @@ def test_orders_list_is_paged(staff, make_product):
         ("state=everything", 400),
         ("page=0", 404),
         ("page=99999999999999999999", 404),
-        ("q=%00%00", 200),
+        ("q=%00%00", 400),  # refused for the whole shop (storefront.boundary)
         ("q=" + "9" * 40, 200),
         ("q=99999999999", 200),
     ],
@@ -292,7 +292,6 @@ def test_shipping_the_rest_makes_the_order_final_and_the_tracking_page_stops_pol
 @pytest.mark.parametrize(
     "fields, message",
     [
-        ({"carrier": "UPS\x00"}, "Carrier may only contain letters"),
         ({"tracking_number": "1Z\n99"}, "Tracking number may only contain letters"),
         ({"carrier": "U" * 81}, "Field cannot be longer than 80 characters."),
         ({"parcel_key": ""}, "The form was incomplete or has expired; please try again."),

@@ -106,26 +106,20 @@ def test_saving_changes_the_product_and_says_what_changed(signed_in, lamp):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("name", "Lamp\x00", "The name must be one line of at most 200 characters."),
         ("name", "", "Enter the product's name."),
-        ("description", "Bright\x00", "The description must be text of at most 5,000"),
         ("price", "-3", "The price must not be negative, not '-3'."),
         ("price", HUGE, "The price must be at most 1,000,000.00."),
         ("price", "12,50", "The price must be a number like 12.50, not '12,50'."),
-        ("price", "1\x00", "The price must be a number like 12.50"),
         ("backorder_limit", "-1", "The limit must be a whole number from 0 to 1,000,000, or"),
         ("backorder_limit", HUGE, "The limit must be a whole number from 0 to 1,000,000"),
-        ("backorder_limit", "4\x00", "Enter a whole number."),
         ("backorder_discount_pct", "-5", "The discount must be a whole number from 0 to 100."),
         ("backorder_discount_pct", "101", "The discount must be a whole number from 0 to 100."),
         ("backorder_discount_pct", HUGE, "The discount must be a whole number from 0 to 100."),
-        ("backorder_discount_pct", "\x00", "Enter a whole number."),
         ("low_stock_threshold", "-1", "The threshold must be a whole number from 0 to 1,000,000."),
         ("low_stock_threshold", HUGE, "The threshold must be a whole number from 0 to 1,000,000."),
         ("substitutes", "NO-SUCH", "No product has sku 'NO-SUCH'."),
         ("substitutes", "LAMP-2\nLAMP-1", "LAMP-1 cannot be its own substitute."),
         ("substitutes", "LAMP-2\nLAMP-2", "LAMP-2 is listed twice."),
-        ("substitutes", "LAMP\x00", "'LAMP\\x00' is not a sku."),
         ("allow_backorders", "maybe", "Not a valid choice."),
     ],
 )
@@ -144,8 +138,9 @@ def test_bad_input_is_refused_next_to_its_field_and_nothing_changes(
 
 
 def test_an_unknown_or_impossible_sku_is_not_found(signed_in, lamp):
-    for sku in ("NO-SUCH", "%00", "x" * 300):
+    for sku in ("NO-SUCH", "x" * 300):
         assert signed_in.get(f"/staff/products/{sku}").status_code == 404
+    assert signed_in.get("/staff/products/%00").status_code == 400  # storefront.boundary
     assert signed_in.post("/staff/products/NO-SUCH", data=form_of(lamp)).status_code == 404
 
 

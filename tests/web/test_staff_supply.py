@@ -133,8 +133,10 @@ def test_restock_page_filters_by_what_needs_attention(signed_in, waiting, make_p
     ["?q=%00%00", "?q=" + "x" * 5000, "?category=%00", "?show=%00", "?show=nonsense", "?page=x"],
 )
 def test_hostile_filters_get_a_page_not_an_error(signed_in, waiting, query):
-    assert signed_in.get(f"/staff/restock{query}").status_code == 200
-    assert signed_in.get(f"/staff/shipments{query}").status_code == 200
+    # A NUL character is refused for the whole shop before any view (storefront.boundary).
+    expected = 400 if "%00" in query else 200
+    assert signed_in.get(f"/staff/restock{query}").status_code == expected
+    assert signed_in.get(f"/staff/shipments{query}").status_code == expected
 
 
 @pytest.mark.parametrize("page", ["0", "99999999999999999999", "-1"])
@@ -221,9 +223,7 @@ def test_the_preview_button_works_without_javascript(signed_in, waiting):
     [
         ("receive-quantity", "0", "Enter a whole number from 1 to 1,000,000."),
         ("receive-quantity", "99999999999999999999", "Enter a whole number from 1 to 1,000,000."),
-        ("receive-quantity", "3\x00", "Not a valid integer value."),
         ("receive-rest_expected_on", days(-1).isoformat(), "cannot be in the past"),
-        ("receive-rest_expected_on", "\x00", "Not a valid date value."),
         ("receive-shipment_id", "99999999999", "Invalid Choice: could not coerce."),
     ],
 )
@@ -345,8 +345,6 @@ def test_cancelling_a_shipment_is_previewed_then_done(signed_in, waiting):
         ({"edit-quantity": 5, "edit-expected_on": days(-1).isoformat()}, "cannot be in the past"),
         ({"edit-quantity": 0, "edit-expected_on": days(4).isoformat()}, "from 1 to 1,000,000"),
         ({"edit-quantity": 10**30, "edit-expected_on": days(4).isoformat()}, "from 1 to"),
-        ({"edit-quantity": "5\x00", "edit-expected_on": days(4).isoformat()}, "integer"),
-        ({"edit-quantity": 5, "edit-expected_on": "2026-02-31\x00"}, "Not a valid date value"),
     ],
 )
 def test_bad_shipment_changes_say_why_and_write_nothing(signed_in, waiting, form, message):

@@ -65,7 +65,6 @@ def test_asking_again_right_away_sends_no_second_email(client, make_product):
     ("email", "problem"),
     [
         ("", "Enter the email address"),
-        ("x\x00y", "like name@example.com"),
         ("a@" + "b" * 300, "too long"),
     ],
 )
