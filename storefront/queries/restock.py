@@ -124,11 +124,7 @@ def _restock_select() -> tuple[Select, ColumnElement[int], ColumnElement[int]]:
         .group_by(InboundShipment.product_id)
         .subquery("supply")
     )
-    alerts = (
-        select(StockAlert.product_id, func.count().label("subscribers"))
-        .group_by(StockAlert.product_id)
-        .subquery("alerts")
-    )
+    alerts = _subscriber_counts()
     scheduled = func.coalesce(supply.c.units, 0)
     overdue = func.coalesce(supply.c.overdue, 0)
     uncovered = case(
@@ -148,6 +144,15 @@ def _restock_select() -> tuple[Select, ColumnElement[int], ColumnElement[int]]:
         .outerjoin(alerts, alerts.c.product_id == Product.id)
     )
     return query, uncovered, overdue
+
+
+def _subscriber_counts():
+    """Back-in-stock subscribers per product: demand that cannot order yet."""
+    return (
+        select(StockAlert.product_id, func.count().label("subscribers"))
+        .group_by(StockAlert.product_id)
+        .subquery("alerts")
+    )
 
 
 def _needs(attention: Attention, uncovered, overdue) -> ColumnElement[bool]:
