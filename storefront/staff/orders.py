@@ -6,8 +6,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..models import Order
-from ..queries.orders import queue_positions
 from ..queries.staff_orders import OrderSearch, OrderState, order_by_number, orders_page
+from ..queries.tracking import order_status
 from ..services import ServiceError
 from ..services.shipping import AlreadyShipped, ship_order, ship_orders
 from . import bp
@@ -112,9 +112,8 @@ def _orders_page(criteria: OrderSearch, form=None, status: int = 200, problem: s
 def _order_page(order, form: ShipForm | None = None, status: int = 200, problem: str = ""):
     form = form or ShipForm(formdata=None)
     form.parcel_key.data = secrets.token_urlsafe(24)
-    positions = queue_positions(order)
     html = render_template(
-        "staff/order.html", order=order, positions=positions, ship=form, problem=problem
+        "staff/order.html", order=order, status=order_status(order), ship=form, problem=problem
     )
     return html, status
 

@@ -57,6 +57,18 @@ def test_a_switched_unit_is_shown_as_switched_not_cancelled(client, barrow):
     assert "cancelled" not in re.search(r'<p class="summary-line">(.*?)</p>', html, re.S).group(1)
 
 
+def test_staff_see_switched_units_as_the_customer_does(client, staff_user, barrow):
+    from tests.web.test_staff import sign_in
+
+    product, shears = barrow
+    order = place_order(buyer(), [Item(product.id, 2)])
+    substitute_units(order.lines[0].id, shears.id, 2, order_id=order.id)
+    assert sign_in(client).status_code == 302
+    row = line_text(client.get(f"/staff/orders/{order.number}").get_data(as_text=True), "Barrow")
+    assert "2 switched to Shears" in row
+    assert re.search(r"\b2 0 0 0 0 \$149\.00", row), row
+
+
 def test_a_catalog_badge_says_how_many_units_its_date_is_for(client, make_product):
     grinder = make_product(name="Grinder", slug="grinder", on_hand=0)
     schedule_shipment(grinder.id, 1, days(5))
