@@ -1,7 +1,14 @@
 """Form fields every blueprint's forms share."""
 
-from wtforms import IntegerField
-from wtforms.validators import InputRequired, NumberRange, StopValidation
+from wtforms import EmailField, IntegerField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    StopValidation,
+)
 
 # Ids are 32-bit integer columns; a larger number makes the database driver raise.
 MAX_ID = 2**31 - 1
@@ -32,3 +39,17 @@ class IdField(IntegerField):
     def pre_validate(self, form):
         if self.process_errors:
             raise StopValidation()  # processing said what is wrong; once is enough
+
+
+def customer_email(label: str, required: str, **render_kw) -> EmailField:
+    """A customer's email address, checked alike wherever the shop asks for one."""
+    return EmailField(
+        label,
+        validators=[
+            DataRequired(required),
+            Length(max=254, message="That email address is too long."),
+            Email("Enter an email address like name@example.com."),
+        ],
+        filters=[lambda value: value.strip() if value else value],
+        render_kw={"autocomplete": "email", **render_kw},
+    )

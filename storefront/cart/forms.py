@@ -3,12 +3,12 @@
 from flask import current_app
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
-from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from ..engine.limits import MAX_LINE_QUANTITY, QUANTITY_MESSAGE
-from ..forms import IdField
+from ..forms import IdField, customer_email
 from ..services.orders import Contact
 
 COUNTRY_NAMES = [
@@ -67,15 +67,7 @@ class CheckoutForm(FlaskForm):
         validators=[DataRequired("Enter your name."), Length(max=200)],
         render_kw={"autocomplete": "name"},
     )
-    email = EmailField(
-        "Email",
-        validators=[
-            DataRequired("Enter your email address."),
-            Email("Enter an email address like name@example.com."),
-            Length(max=254),
-        ],
-        render_kw={"autocomplete": "email"},
-    )
+    email = customer_email("Email", "Enter your email address.")
     address_line1 = StringField(
         "Address",
         validators=[DataRequired("Enter the street address."), Length(max=200)],

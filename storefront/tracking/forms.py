@@ -4,10 +4,10 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..engine.limits import MAX_LINE_QUANTITY
-from ..forms import IdField
+from ..forms import IdField, customer_email
 
 _ORDER_NUMBER = re.compile(r"#?\s*([0-9]{1,9})")
 
@@ -32,15 +32,8 @@ class LookupForm(FlaskForm):
 
 
 class SendLinksForm(FlaskForm):
-    email = EmailField(
-        "Email address used for your orders",
-        validators=[
-            DataRequired("Enter the email address you ordered with."),
-            Length(max=254, message="That email address is too long."),
-            Email("Enter an email address like name@example.com."),
-        ],
-        filters=[lambda value: value.strip() if value else value],
-        render_kw={"autocomplete": "email"},
+    email = customer_email(
+        "Email address used for your orders", "Enter the email address you ordered with."
     )
 
 
