@@ -3,6 +3,7 @@
 import os
 import shutil
 import socket
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from email import policy as email_policy
@@ -228,16 +229,25 @@ class SmtpSink:
         return [message for rcpt, message in self.received if address in rcpt]
 
 
-@pytest.fixture
-def smtp_sink():
+@contextmanager
+def running_smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server on loopback, for as long as the block runs."""
     try:
         import aiosmtpd  # noqa: F401
     except ImportError:
         require(False, "aiosmtpd is not installed (pip install -e '.[dev]')")
     sink = SmtpSink()
     sink.start()
-    yield sink
-    sink.stop()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture
+def smtp_sink():
+    with running_smtp_sink() as sink:
+        yield sink
 
 
 def text_part(message: EmailMessage) -> str:

@@ -12,7 +12,7 @@ from storefront import create_app
 from storefront.demo import seed_demo
 from storefront.extensions import db
 from storefront.notify.delivery import deliver_due
-from tests.conftest import SmtpSink, require
+from tests.conftest import require, running_smtp_sink
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The sandbox needs privileges containers rarely grant; the rest keeps Chromium off the network.
@@ -31,14 +31,8 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 @pytest.fixture(scope="session")
 def mail_server():
     """The SMTP server the live shop delivers to: what its customers receive."""
-    try:
-        import aiosmtpd  # noqa: F401
-    except ImportError:
-        require(False, "aiosmtpd is not installed (pip install -e '.[dev]')")
-    sink = SmtpSink()
-    sink.start()
-    yield sink
-    sink.stop()
+    with running_smtp_sink() as sink:
+        yield sink
 
 
 @pytest.fixture(scope="session")
