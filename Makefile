@@ -64,8 +64,12 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
+# The receipt benchmark, then the served-page benchmark (gunicorn loaded by wrk; see README).
 bench: install-dev
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y wrk; } || \
+		{ echo "make bench needs wrk: sudo apt-get install wrk"; exit 2; }
 	$(BIN)/python -m bench.receive_bench
+	$(BIN)/python -m bench.serve_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
