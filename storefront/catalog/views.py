@@ -5,6 +5,7 @@ import re
 from flask import abort, current_app, render_template, request
 
 from ..engine.limits import MAX_LINE_QUANTITY, QUANTITY_MESSAGE
+from ..page_cache import versioned_page
 from ..queries import catalog as queries
 from ..services.inventory import quote_product
 from ..services.suppliers import promise_buffers
@@ -19,6 +20,7 @@ MAX_PAGE = 10_000
 
 
 @bp.get("/")
+@versioned_page
 def index():
     criteria = queries.CatalogFilter(
         category=request.args.get("category", "").strip()[:80],
@@ -35,6 +37,7 @@ def index():
 
 
 @bp.get("/products/<slug>")
+@versioned_page
 def product(slug: str):
     item = product_or_404(slug)
     quantity = request.args.get("quantity", "1")

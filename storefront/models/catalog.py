@@ -3,7 +3,17 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -43,6 +53,9 @@ class Product(db.Model):
     # Kept current by every stock-changing service so the catalog reads them in one query.
     waiting_units: Mapped[int] = mapped_column(default=0)
     next_promise_on: Mapped[date | None] = mapped_column(Date)
+    # Raised by the database on every change to the row, its shipments or its substitutes
+    # (migration 0010); the catalog's version sums it. The shop never writes it.
+    version: Mapped[int] = mapped_column(BigInteger, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

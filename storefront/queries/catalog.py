@@ -5,10 +5,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Product, Substitute
+
+# Any committed change to a product, its shipments or substitutes changes this answer: the
+# database raises the product's version (migration 0010), so the sum grows, and a product
+# added or removed changes the count or the highest id.
+_CATALOG_VERSION = select(
+    func.count(Product.id), func.max(Product.id), func.coalesce(func.sum(Product.version), 0)
+)
+
+
+def catalog_version() -> str:
+    """The whole catalog's version, in one aggregate over the products."""
+    count, highest, total = db.session.execute(_CATALOG_VERSION).one()
+    return f"{count}.{highest}.{total}"
 
 
 @dataclass(frozen=True)
