@@ -38,9 +38,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     boundary.init_app(app)  # before the extensions, so its check runs first
     _init_extensions(app)
 
-    from . import cart, catalog, cli, health, page_cache, staff, tracking, web
+    from . import assets, cart, catalog, cli, health, page_cache, staff, tracking, web
 
     web.init_app(app)
+    assets.init_app(app)
     page_cache.init_app(app)
     for blueprint in (catalog.bp, cart.bp, tracking.bp, staff.bp, health.bp):
         app.register_blueprint(blueprint)

@@ -103,7 +103,7 @@ def versioned_page(view):
             response.cache_control.no_store = True
             return response
         key = page_key(cache)
-        if request.if_none_match.contains(etag_for(key)):
+        if request.if_none_match.contains_weak(etag_for(key)):
             return _not_modified(etag_for(key))
         page = cache.get(key) if cache.enabled else None
         if page is None:

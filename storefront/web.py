@@ -1,5 +1,7 @@
 """What every page shares: security headers, error pages, and every template filter and global."""
 
+import gzip
+
 from flask import Flask, current_app, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
@@ -44,6 +46,44 @@ def set_security_headers(response):
     return response
 
 
+# Pages and fragments worth compressing; smaller bodies gain less than the gzip header costs.
+COMPRESSED_TYPES = {"text/html", "text/css", "text/plain", "application/json", "image/svg+xml"}
+MIN_COMPRESSED_BYTES = 500
+GZIP_LEVEL = 6
+
+
+def accepts_gzip() -> bool:
+    """Whether the client takes gzip (`gzip;q=0` says it does not)."""
+    return request.accept_encodings["gzip"] > 0
+
+
+def compress(response):
+    """Gzip a page for a client that takes it. Files sent as they are read (static files,
+    streamed CSV downloads) and bodies already encoded pass untouched."""
+    if (
+        response.direct_passthrough
+        or response.is_streamed
+        or response.status_code in (204, 206, 304)
+        or response.status_code < 200
+        or response.mimetype not in COMPRESSED_TYPES
+        or "Content-Encoding" in response.headers
+        or request.method == "HEAD"
+    ):
+        return response
+    response.vary.add("Accept-Encoding")
+    if not accepts_gzip():
+        return response
+    body = response.get_data()
+    if len(body) < MIN_COMPRESSED_BYTES:
+        return response
+    response.set_data(gzip.compress(body, GZIP_LEVEL, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    etag, weak = response.get_etag()
+    if etag and not weak:  # the same page in other bytes: only weakly the same
+        response.set_etag(etag, weak=True)
+    return response
+
+
 class SessionCookies(SecureCookieSessionInterface):
     """Signed-cookie sessions that a response any cache may keep never sets or varies on."""
 
@@ -81,6 +121,7 @@ class Endpoints:
 def init_app(app: Flask) -> None:
     app.session_interface = SessionCookies()
     app.after_request(set_security_headers)
+    app.after_request(compress)
     for template_filter in (money, human_date, ordinal, shop_time, iso_instant):
         app.add_template_filter(template_filter)
     for function in (hue_bucket, initials, substitute_unit_price):
