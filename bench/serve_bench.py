@@ -10,7 +10,7 @@ Runs on a temporary SQLite file and, when BENCH_DATABASE_URL or TEST_DATABASE_UR
 PostgreSQL, there too (that database's public schema is replaced). Settings:
 BENCH_SECONDS (per page per round, default 8), BENCH_ROUNDS (default 3), BENCH_REDIS_URL or
 TEST_REDIS_URL (rate limits, required for the PostgreSQL run as production requires it),
-BENCH_CONNECTIONS (wrk connections, default 16).
+BENCH_CONNECTIONS (wrk connections, default 16), BENCH_PAGES (only these pages, comma-separated).
 """
 
 import json
@@ -411,6 +411,8 @@ def run(name: str, database_url: str, redis_url: str | None, folder: str) -> dic
             + (" (STOREFRONT_ENV=production)" if server.production else "")
         )
         pages = targets(server, shop)
+        if only := os.environ.get("BENCH_PAGES"):  # e.g. "status,tracking" while profiling
+            pages = {page: t for page, t in pages.items() if page == "baseline" or page in only}
         for page, target in pages.items():
             check(server, page, target)
         seconds = int(os.environ.get("BENCH_SECONDS", "8"))
