@@ -1,4 +1,5 @@
-"""The catalog and product pages, answered from the catalog's version instead of re-rendered.
+"""Pages answered from the catalog's version instead of re-rendered: the catalog, product
+pages, and (with more in their key) tracking pages and the cart.
 
 Everything these pages show comes from the products, their shipments and substitutes (whose
 every change raises the catalog's version, kept by the database: migration 0010), the shop's
@@ -7,6 +8,9 @@ things of the shopper's session: the header's cart count and the form token. So 
 exactly determined by its key,
 
     build id, catalog version, shop date, path and query, htmx or not, cart count,
+
+and, for a page about more than the catalog, what else it shows: an order's version (which
+changes whenever anything visible on the order does), or the cart's lines,
 
 and a page rendered once under a key is that page for as long as the key holds: a committed
 change gives a new catalog version and so a new key, at once, in every process. That is why
@@ -91,38 +95,44 @@ def init_app(app: Flask) -> None:
     app.extensions["page_cache"] = PageCache(app)
 
 
-def versioned_page(view):
-    """Serve `view`'s page by its key: 304 to a browser holding it, the kept copy when this
-    process has it, else rendered (and kept when it is a plain 200 page)."""
+def versioned_page(*more_key, etag: bool = True):
+    """Serve a view's page by its key (plus `more_key`: functions of the view's arguments
+    giving whatever else the page shows, such as an order's version): a 304 to a browser
+    holding it (with `etag`), the kept copy when this process has it, else rendered (and
+    kept when it is a plain 200 page)."""
 
-    @wraps(view)
-    def answer(*args, **kwargs):
-        cache: PageCache = current_app.extensions["page_cache"]
-        if "_flashes" in session:  # a message for this shopper only: never kept or shared
-            response = make_response(view(*args, **kwargs))
-            response.cache_control.no_store = True
-            return response
-        key = page_key(cache)
-        if request.if_none_match.contains_weak(etag_for(key)):
-            return _not_modified(etag_for(key))
-        page = cache.get(key) if cache.enabled else None
-        if page is None:
-            response = make_response(view(*args, **kwargs))
-            if response.status_code != 200 or response.mimetype != "text/html":
+    def decorate(view):
+        @wraps(view)
+        def answer(*args, **kwargs):
+            cache: PageCache = current_app.extensions["page_cache"]
+            if "_flashes" in session:  # a message for this shopper only: never kept
+                response = make_response(view(*args, **kwargs))
+                response.cache_control.no_store = True
                 return response
-            rendered = response.get_data(as_text=True)
-            token = g.get("csrf_token")
-            cache.put(key, rendered.replace(token, TOKEN_SLOT) if token else rendered)
-        else:
-            if TOKEN_SLOT in page:
-                page = page.replace(TOKEN_SLOT, generate_csrf())
-            response = make_response(page)
-        response.set_etag(etag_for(key))  # after rendering: the form secret may be new
-        response.cache_control.private = True
-        response.cache_control.no_cache = True
-        return response
+            key = "\n".join([page_key(cache), *(str(part(**kwargs)) for part in more_key)])
+            if etag and request.if_none_match.contains_weak(etag_for(key)):
+                return _not_modified(etag_for(key))
+            page = cache.get(key) if cache.enabled else None
+            if page is None:
+                response = make_response(view(*args, **kwargs))
+                if response.status_code != 200 or response.mimetype != "text/html":
+                    return response
+                rendered = response.get_data(as_text=True)
+                token = g.get("csrf_token")
+                cache.put(key, rendered.replace(token, TOKEN_SLOT) if token else rendered)
+            else:
+                if TOKEN_SLOT in page:
+                    page = page.replace(TOKEN_SLOT, generate_csrf())
+                response = make_response(page)
+            if etag:
+                response.set_etag(etag_for(key))  # after rendering: the form secret may be new
+                response.cache_control.private = True
+                response.cache_control.no_cache = True
+            return response
 
-    return answer
+        return answer
+
+    return decorate
 
 
 def page_key(cache: PageCache) -> str:

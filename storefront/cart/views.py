@@ -8,6 +8,7 @@ from ..catalog.views import product_page
 from ..engine.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES, QUANTITY_MESSAGE
 from ..extensions import db
 from ..models import Product
+from ..page_cache import versioned_page
 from ..queries.orders import order_by_token, order_for_checkout_key
 from ..services.cart import CannotAdd, CartEntry, add_to_cart, change_line, review_cart
 from ..services.errors import InvalidRequest
@@ -57,6 +58,7 @@ def add():
 
 
 @bp.get("/cart")
+@versioned_page(lambda: cart_entries())
 def view():
     review = review_cart(cart_entries())
     message = _notice(review)

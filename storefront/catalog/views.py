@@ -20,7 +20,7 @@ MAX_PAGE = 10_000
 
 
 @bp.get("/")
-@versioned_page
+@versioned_page()
 def index():
     criteria = queries.CatalogFilter(
         category=request.args.get("category", "").strip()[:80],
@@ -37,7 +37,7 @@ def index():
 
 
 @bp.get("/products/<slug>")
-@versioned_page
+@versioned_page()
 def product(slug: str):
     item = product_or_404(slug)
     quantity = request.args.get("quantity", "1")

@@ -6,6 +6,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 
 from ..extensions import limiter
 from ..models import Order, OrderLine
+from ..page_cache import versioned_page
 from ..queries import orders as queries
 from ..queries.tracking import order_status
 from ..services import ServiceError
@@ -84,6 +85,8 @@ def _track_page(form, links_form=None, **extra) -> str:
 
 
 @bp.get("/orders/<token>")
+# The order's version changes with anything its page shows; no-store pages need no ETag.
+@versioned_page(lambda token: queries.order_version(token), etag=False)
 def order(token: str):
     found = _order_or_404(token)
     return _with_status("tracking/order.html", found, notice=_done_notice(found))

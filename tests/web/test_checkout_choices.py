@@ -190,7 +190,9 @@ def test_a_failed_checkout_lists_each_problem_linked_to_its_field(client, barrow
         ("city", "Enter the city."),
     ]
     assert html.index('class="error-summary"') < html.index("<form")
-    assert re.search(r'<script src="/static/js/error-summary.js" defer></script>', html)
+    assert re.search(
+        r'<script src="/static/js/error-summary\.[0-9a-f]{12}\.js" defer></script>', html
+    )
 
 
 @pytest.mark.parametrize(

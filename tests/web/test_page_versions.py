@@ -11,6 +11,7 @@ from sqlalchemy import update
 from storefront.extensions import db
 from storefront.models import Product
 from storefront.models.types import shop_clock
+from storefront.services.orders import Contact, Item, place_order
 from storefront.services.products import ProductSettings, update_product_settings
 from storefront.services.receiving import receive_stock
 from storefront.services.shipments import edit_shipment, schedule_shipment
@@ -161,3 +162,22 @@ def test_a_page_with_a_message_for_the_shopper_is_never_kept(client, shop):
     assert "no-store" in response.headers["Cache-Control"]
     assert "ETag" not in response.headers
     assert "A message for one shopper" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_kept_tracking_page_and_cart_follow_every_change(client, shop):
+    waiting, _, _ = shop
+    html = client.get(f"/products/{waiting.slug}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    client.post("/cart/add", data={"csrf_token": token, "product_id": waiting.id, "quantity": 1})
+    cart = client.get("/cart").get_data(as_text=True)
+    assert client.get("/cart").get_data(as_text=True) == cart  # kept, and the same
+    _new_price(shop)
+    assert "$43.21" in client.get("/cart").get_data(as_text=True)
+
+    contact = Contact("ann@example.com", "Ann", "1 Road", "Town", "1", "US")
+    order = place_order(contact, [Item(waiting.id, 1)])
+    page = client.get(f"/orders/{order.token}").get_data(as_text=True)
+    assert "no-store" in client.get(f"/orders/{order.token}").headers["Cache-Control"]
+    receive_stock(waiting.id, 1)
+    filled = client.get(f"/orders/{order.token}").get_data(as_text=True)
+    assert filled != page
