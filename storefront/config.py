@@ -95,6 +95,11 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file on this host never drops a connection: testing each one before use (a
+        # statement per request) only helps with a server across a network.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
     if app.config["PROMISE_BUFFER"] not in ("none", "learned"):
         raise ValueError(
             f"PROMISE_BUFFER must be 'none' or 'learned', not {app.config['PROMISE_BUFFER']!r}"

@@ -27,4 +27,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+# Only the routes that declare a limit are limited. The busiest pages (catalog, product,
+# cart, tracking, its poll, static files) are marked `limiter.exempt` as well: nothing
+# limits them anyway, and the mark spares the limiter's lookup on every request.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

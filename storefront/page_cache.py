@@ -21,8 +21,10 @@ shopper's own is put back in on the way out. A page carrying a flashed message i
 shopper's alone: it is rendered, never kept, and marked `no-store`.
 """
 
+import gzip
 import hashlib
 from collections import OrderedDict
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from threading import Lock
@@ -32,6 +34,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .models.types import today
 from .queries.catalog import catalog_version
+from .web import accepts_gzip, send_gzipped
 
 # What a kept page has where the shopper's form token goes.
 TOKEN_SLOT = "\x00form-token\x00"
@@ -50,6 +53,13 @@ PAGE_SETTINGS = (
 )
 
 
+@dataclass(frozen=True)
+class KeptPage:
+    html: str
+    # Gzipped once when the page holds no form token (a token differs per shopper).
+    gzipped: bytes | None
+
+
 class PageCache:
     """Rendered pages by key, the least recently used dropped first; shared by a process's
     threads."""
@@ -57,19 +67,19 @@ class PageCache:
     def __init__(self, app: Flask, size: int = MAX_PAGES):
         self.build = build_id(app)
         self.size = size
-        self.pages: OrderedDict[str, str] = OrderedDict()
+        self.pages: OrderedDict[str, KeptPage] = OrderedDict()
         self.lock = Lock()
         # Templates that reload from disk (development) would outrun the build id.
         self.enabled = not (app.debug or app.config.get("TEMPLATES_AUTO_RELOAD"))
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> "KeptPage | None":
         with self.lock:
             page = self.pages.get(key)
             if page is not None:
                 self.pages.move_to_end(key)
             return page
 
-    def put(self, key: str, page: str) -> None:
+    def put(self, key: str, page: "KeptPage") -> None:
         with self.lock:
             self.pages[key] = page
             self.pages.move_to_end(key)
@@ -117,15 +127,18 @@ def versioned_page(*more_key, etag: bool = True):
                 response = make_response(view(*args, **kwargs))
                 if response.status_code != 200 or response.mimetype != "text/html":
                     return response
-                rendered = response.get_data(as_text=True)
-                token = g.get("csrf_token")
-                cache.put(key, rendered.replace(token, TOKEN_SLOT) if token else rendered)
+                cache.put(key, keep(response.get_data(as_text=True)))
+            elif page.gzipped is not None and accepts_gzip():
+                response = send_gzipped(make_response(page.html), page.gzipped)
             else:
-                if TOKEN_SLOT in page:
-                    page = page.replace(TOKEN_SLOT, generate_csrf())
-                response = make_response(page)
+                html = page.html
+                if TOKEN_SLOT in html:
+                    html = html.replace(TOKEN_SLOT, generate_csrf())
+                response = make_response(html)
             if etag:
-                response.set_etag(etag_for(key))  # after rendering: the form secret may be new
+                # After rendering (the form secret may be new); gzipped bytes: weakly the same.
+                packed = "Content-Encoding" in response.headers
+                response.set_etag(etag_for(key), weak=packed)
                 response.cache_control.private = True
                 response.cache_control.no_cache = True
             return response
@@ -133,6 +146,13 @@ def versioned_page(*more_key, etag: bool = True):
         return answer
 
     return decorate
+
+
+def keep(rendered: str) -> KeptPage:
+    token = g.get("csrf_token")
+    if token and token in rendered:
+        return KeptPage(rendered.replace(token, TOKEN_SLOT), None)
+    return KeptPage(rendered, gzip.compress(rendered.encode(), 6, mtime=0))
 
 
 def page_key(cache: PageCache) -> str:

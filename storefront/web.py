@@ -49,7 +49,9 @@ def set_security_headers(response):
 # Pages and fragments worth compressing; smaller bodies gain less than the gzip header costs.
 COMPRESSED_TYPES = {"text/html", "text/css", "text/plain", "application/json", "image/svg+xml"}
 MIN_COMPRESSED_BYTES = 500
-GZIP_LEVEL = 6
+# Measured on the 9.8 KB catalog page: level 1 takes 71 µs for 2.4 KB, level 6 140 µs for
+# 2.2 KB. Pages are made per request, so the faster level; static files are packed once, at 9.
+GZIP_LEVEL = 1
 
 
 def accepts_gzip() -> bool:
@@ -76,8 +78,14 @@ def compress(response):
     body = response.get_data()
     if len(body) < MIN_COMPRESSED_BYTES:
         return response
-    response.set_data(gzip.compress(body, GZIP_LEVEL, mtime=0))
+    return send_gzipped(response, gzip.compress(body, GZIP_LEVEL, mtime=0))
+
+
+def send_gzipped(response, packed: bytes):
+    """`response` with its body replaced by the same body, gzipped."""
+    response.set_data(packed)
     response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
     etag, weak = response.get_etag()
     if etag and not weak:  # the same page in other bytes: only weakly the same
         response.set_etag(etag, weak=True)

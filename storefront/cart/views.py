@@ -6,7 +6,7 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 
 from ..catalog.views import product_page
 from ..engine.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES, QUANTITY_MESSAGE
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Product
 from ..page_cache import versioned_page
 from ..queries.orders import order_by_token, order_for_checkout_key
@@ -58,6 +58,7 @@ def add():
 
 
 @bp.get("/cart")
+@limiter.exempt
 @versioned_page(lambda: cart_entries())
 def view():
     review = review_cart(cart_entries())

@@ -11,9 +11,12 @@ def order_by_token(token: str) -> Order | None:
     return db.session.scalar(select(Order).where(Order.token == token))
 
 
+_ORDER_VERSION = select(Order.version).where(Order.token == bindparam("token"))
+
+
 def order_version(token: str) -> int | None:
     """All a poll costs when nothing changed: one lookup on the unique token index."""
-    return db.session.scalar(select(Order.version).where(Order.token == token))
+    return db.session.scalar(_ORDER_VERSION, {"token": token})
 
 
 def tracking_token(order_id: int, email: str) -> str | None:

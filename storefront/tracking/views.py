@@ -85,6 +85,7 @@ def _track_page(form, links_form=None, **extra) -> str:
 
 
 @bp.get("/orders/<token>")
+@limiter.exempt
 # The order's version changes with anything its page shows; no-store pages need no ETag.
 @versioned_page(lambda token: queries.order_version(token), etag=False)
 def order(token: str):
@@ -110,6 +111,7 @@ def _done_notice(order: Order) -> str | None:
 
 
 @bp.get("/orders/<token>/status")
+@limiter.exempt
 def status(token: str):
     """The status fragment for the page's poll; 204 while the order's version is unchanged."""
     seen = request.args.get("v", type=int)
