@@ -65,4 +65,8 @@ def _init_extensions(app: Flask) -> None:
     # session protection then rewrites a shopper's session on every page: a page load
     # overlapping "Add to cart" could send the older cart back. Templates get a lazy proxy.
     login_manager.init_app(app, add_context_processor=False)
+    # Staff sign in without "remember me", so no remember cookie is ever set or cleared;
+    # Flask-Login's hook that would look after it reads the session on every response,
+    # which made every page, static file and poll say `Vary: Cookie`.
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     app.context_processor(lambda: {"current_user": current_user})

@@ -100,3 +100,16 @@ def _a_token() -> str:
 
     waiting = select(OrderLine.order_id).where(OrderLine.waiting > 0)
     return db.session.scalar(select(Order.token).where(Order.id.in_(waiting)).limit(1))
+
+
+def test_only_answers_that_read_the_session_vary_on_cookie(client, shop):
+    html = client.get("/orders/" + _a_token()).get_data(as_text=True)
+    status = re.search(r'hx-get="([^"]+/status\?v=\d+)"', html).group(1).replace("&amp;", "&")
+    css = next(u for u in static_urls(html) if "shop." in u)
+    for url in (status, css, "/healthz", "/products/kit-grinder/image.svg"):
+        response = client.get(url)
+        assert response.status_code < 300, url
+        assert "Cookie" not in response.vary, url
+    # The header's cart count comes from the session: a shared cache must keep them apart.
+    for url in ("/", "/cart", "/products/kit-grinder"):
+        assert "Cookie" in client.get(url).vary, url
