@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import mimetypes
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, abort, current_app, request, send_from_directory
@@ -36,8 +37,9 @@ def hashed_name(name: str, digest: str) -> str:
     return f"{stem}.{digest}.{suffix}" if dot else f"{name}.{digest}"
 
 
+@lru_cache(maxsize=8)
 def load_assets(folder: Path) -> dict[str, Asset]:
-    """Every static file by its hashed name."""
+    """Every static file by its hashed name (read once per process: they change by a deploy)."""
     assets = {}
     for path in sorted(folder.rglob("*")):
         if not path.is_file():

@@ -25,7 +25,7 @@ import gzip
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 from pathlib import Path
 from threading import Lock
 
@@ -89,16 +89,23 @@ class PageCache:
 
 def build_id(app: Flask) -> str:
     """The deployed code, templates and page settings, as one short digest."""
-    digest = hashlib.sha256()
-    templates = Path(app.root_path, app.template_folder or "")
-    files = sorted(Path(app.root_path).rglob("*.py")) + sorted(templates.rglob("*"))
-    for path in files:
-        if path.is_file():
-            digest.update(str(path.relative_to(path.anchor)).encode())
-            digest.update(path.read_bytes())
+    code = code_digest(app.root_path, str(app.template_folder or ""))
+    digest = hashlib.sha256(code.encode())
     for name in PAGE_SETTINGS:
         digest.update(f"{name}={app.config.get(name)!r}".encode())
     return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=8)
+def code_digest(root: str, template_folder: str) -> str:
+    """The package's code and templates (read once per process: they change by a deploy)."""
+    digest = hashlib.sha256()
+    templates = Path(root, template_folder)
+    for path in sorted(Path(root).rglob("*.py")) + sorted(templates.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(path.anchor)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def init_app(app: Flask) -> None:
