@@ -4,13 +4,13 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -110,3 +110,72 @@ def retry_on_conflict(use_case: Callable[P, R]) -> Callable[P, R]:
         raise AssertionError("unreachable")
 
     return run
+
+
+# Ids per statement in bulk work: far below any database's limit on bound parameters.
+IDS_PER_STATEMENT = 1_000
+
+
+def id_batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """`ids` in slices of IDS_PER_STATEMENT, one statement's worth each."""
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        yield ids[start : start + IDS_PER_STATEMENT]
+
+
+def bulk_insert(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    same: Mapping[str, Any] | None = None,
+) -> None:
+    """Insert `rows` (dicts with the same keys), each with the values in `same`, into
+    `table`, in the session's transaction.
+
+    For the thousands of rows one receipt can write: each value passes its column type's
+    conversion once (a value in `same` once for all rows), then the rows go to the driver
+    in one call (PostgreSQL's COPY, SQLite's executemany) instead of through the statement
+    machinery row by row. Columns left out take their database default; Python-side
+    defaults are not applied.
+    """
+    if not rows:
+        return
+    keys = rows[0].keys()
+    if any(row.keys() != keys for row in rows):
+        raise ValueError("Every row of a bulk insert must give the same columns.")
+    connection = session.connection()
+    dialect = connection.dialect
+    same = dict(same or {})
+    names = list(keys)
+
+    def converter(name: str):
+        column_type = table.c[name].type
+        return column_type.dialect_impl(dialect).bind_processor(dialect) or _unchanged
+
+    converters = [(name, converter(name)) for name in names]
+    fixed = tuple(None if value is None else converter(name)(value) for name, value in same.items())
+    values = [
+        tuple([None if row[name] is None else convert(row[name]) for name, convert in converters])
+        + fixed
+        for row in rows
+    ]
+    preparer = dialect.identifier_preparer
+    columns = ", ".join(preparer.quote(name) for name in [*names, *same])
+    target = preparer.format_table(table)
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("The connection has no driver connection to insert through.")
+    cursor = driver.cursor()
+    try:
+        if dialect.name == "postgresql":
+            with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in range(len(names) + len(same)))
+            cursor.executemany(f"INSERT INTO {target} ({columns}) VALUES ({marks})", values)
+    finally:
+        cursor.close()
+
+
+def _unchanged(value: Any) -> Any:
+    return value

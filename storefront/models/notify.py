@@ -3,7 +3,16 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -25,6 +34,12 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        # Rendered bodies, or the template and facts the sending worker renders them from.
+        CheckConstraint(
+            "(text_body IS NOT NULL AND html_body IS NOT NULL)"
+            " OR (template IS NOT NULL AND facts IS NOT NULL)",
+            name="bodies_or_facts",
+        ),
         # What a worker asks for: due messages by status and time.
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),
     )
@@ -33,8 +48,11 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
-    text_body: Mapped[str] = mapped_column(Text)
-    html_body: Mapped[str] = mapped_column(Text)
+    text_body: Mapped[str | None] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    # Instead of bodies: `templates/emails/<template>` and the JSON facts it is rendered from.
+    template: Mapped[str | None] = mapped_column(String(60))
+    facts: Mapped[dict | None] = mapped_column(JSON)
     unsubscribe_url: Mapped[str | None] = mapped_column(String(500))
     # The same message written twice (a repeated request) is stored once.
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -14,12 +14,14 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
 from flask import current_app
+from jinja2 import TemplateError
 from sqlalchemy import select, update
 
 from ..database import is_sqlite, write_transaction
 from ..models import MessageStatus, OutboxMessage
 from ..models.types import utcnow
 from ..services.errors import InvalidRequest, NotFound
+from .outbox import render_stored
 
 MAX_BACKOFF = timedelta(hours=6)
 MAX_ERROR_LENGTH = 2_000
@@ -33,8 +35,10 @@ class Claimed:
     attempts: int
     recipient: str
     subject: str
-    text_body: str
-    html_body: str
+    text_body: str | None
+    html_body: str | None
+    template: str | None
+    facts: dict | None
     unsubscribe_url: str | None
     created_at: datetime
 
@@ -93,6 +97,8 @@ def claim_due(due_by: datetime) -> list[Claimed]:
                 m.subject,
                 m.text_body,
                 m.html_body,
+                m.template,
+                m.facts,
                 m.unsubscribe_url,
                 m.created_at,
             )
@@ -111,7 +117,7 @@ def _send_batch(batch: list[Claimed], report: DeliveryReport) -> None:
         for claimed in batch:
             try:
                 transport.send(build_message(claimed), claimed)
-            except (OSError, smtplib.SMTPException, ValueError) as error:
+            except (OSError, smtplib.SMTPException, ValueError, TemplateError) as error:
                 _record_failure(claimed, error, report)
             else:
                 _record_sent(claimed, report)
@@ -164,8 +170,8 @@ def _record_failure(claimed: Claimed, error: Exception, report: DeliveryReport) 
 
 
 def build_message(claimed: Claimed) -> EmailMessage:
-    """The email as it goes out; a resend carries the same Message-ID, so mail systems can
-    recognise the duplicate."""
+    """The email as it goes out, its bodies rendered now if it was stored as facts; a resend
+    carries the same Message-ID, so mail systems can recognise the duplicate."""
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     message = EmailMessage()
@@ -177,9 +183,16 @@ def build_message(claimed: Claimed) -> EmailMessage:
     if claimed.unsubscribe_url:
         message["List-Unsubscribe"] = f"<{claimed.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(claimed.text_body)
-    message.add_alternative(claimed.html_body, subtype="html")
+    text, html = _bodies(claimed)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
     return message
+
+
+def _bodies(claimed: Claimed) -> tuple[str, str]:
+    if claimed.text_body is not None and claimed.html_body is not None:
+        return claimed.text_body, claimed.html_body
+    return render_stored(claimed.template, claimed.facts)
 
 
 class SmtpTransport:

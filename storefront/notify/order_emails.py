@@ -1,16 +1,13 @@
 """The one email an order's customer gets for everything one transaction did to the order."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from ..models import EventKind, Order
 from .outbox import Email, public_url, render_email
-
-# Orders read per query: far below any database's limit on bound parameters.
-_BATCH = 1_000
 
 # The subject names the most important thing that happened, in this order.
 _SUBJECTS = {
@@ -38,45 +35,47 @@ def subject_for(number: int, kinds: set[EventKind], moves: set[str]) -> str:
 
 
 def order_emails(
-    session: Session, events: Iterable[dict], moves: dict[int, set[str]]
+    session: Session, orders: Sequence[Row], events: Iterable[dict], moves: dict[int, set[str]]
 ) -> list[Email]:
     """One email per order among `events` (timeline rows of one transaction, already
-    written), named by the order's token and new version: each transaction's email once."""
+    written). `orders` give each order's id, email, name, token and new version, which
+    names the email: each transaction's email is stored once."""
     by_order: dict[int, list[dict]] = defaultdict(list)
     for event in events:
         by_order[event["order_id"]].append(event)
-    ids = sorted(by_order)
-    emails = []
-    for start in range(0, len(ids), _BATCH):
-        rows = session.execute(
-            select(Order.id, Order.email, Order.name, Order.token, Order.version).where(
-                Order.id.in_(ids[start : start + _BATCH])
-            )
-        )
-        for row in rows:
-            emails.append(_order_email(session, row, by_order[row.id], moves.get(row.id, set())))
-    return emails
+    tracking = public_url("/orders/")
+    return [
+        _order_email(session, row, by_order[row.id], moves.get(row.id, set()), tracking)
+        for row in orders
+    ]
 
 
-def _order_email(session: Session, row, events: list[dict], moves: set[str]) -> Email:
+def _order_email(
+    session: Session, row, events: list[dict], moves: set[str], tracking: str
+) -> Email:
     number = Order.number_for_id(row.id)
     kinds = {event["kind"] for event in events}
-    # A new order is in the session with its lines: the email lists what each line gets.
-    placed = session.get(Order, row.id) if EventKind.PLACED in kinds else None
-    text, html = render_email(
-        "order_update",
-        number=number,
-        name=row.name,
-        events=events,
-        order=placed,
-        tracking_url=public_url(f"/orders/{row.token}"),
-    )
+    facts = {
+        "number": number,
+        "name": row.name,
+        "events": [{"message": event["message"]} for event in events],
+        "tracking_url": tracking + row.token,
+    }
+    placed = EventKind.PLACED in kinds
+    text = html = None
+    if placed:
+        # A new order is in the session with its lines: the email lists what each line
+        # gets, as it stood when it was placed.
+        text, html = render_email("order_update", **facts, order=session.get(Order, row.id))
     return Email(
         kind="order_placed" if placed else "order_update",
         recipient=row.email,
         subject=subject_for(number, kinds, moves),
-        text_body=text,
-        html_body=html,
         dedupe_key=f"order-{row.token}-v{row.version}",
         order_id=row.id,
+        text_body=text,
+        html_body=html,
+        # Other news is all in what the events said: the worker renders it when sending.
+        template=None if placed else "order_update",
+        facts=None if placed else facts,
     )

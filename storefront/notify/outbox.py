@@ -4,23 +4,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from ..database import bulk_insert
 from ..models import MessageStatus, OutboxMessage
 from ..models.types import utcnow
 
 
 @dataclass(frozen=True)
 class Email:
-    """One message for the outbox; `dedupe_key` names it, so writing it twice stores it once."""
+    """One message for the outbox; `dedupe_key` names it, so writing it twice stores it once.
+
+    It carries its rendered bodies, or the template and the JSON facts that the sending
+    worker renders them from (what bulk work writes: facts cost far less than two bodies).
+    """
 
     kind: str
     recipient: str
     subject: str
-    text_body: str
-    html_body: str
     dedupe_key: str
+    text_body: str | None = None
+    html_body: str | None = None
+    template: str | None = None
+    facts: dict | None = None
     order_id: int | None = None
     unsubscribe_url: str | None = None
 
@@ -43,22 +49,34 @@ def render_email(template: str, /, **context) -> tuple[str, str]:
     return text.strip() + "\n", html
 
 
+def render_stored(template: str | None, facts: dict | None) -> tuple[str, str]:
+    """The bodies of a message stored as its template and facts."""
+    if template is None or facts is None:
+        raise ValueError("The message has neither bodies nor facts to render them from.")
+    return render_email(template, **facts)
+
+
+def message_bodies(message: OutboxMessage) -> tuple[str, str]:
+    """A stored message's text and HTML bodies, rendered now if it was stored as facts."""
+    if message.text_body is not None and message.html_body is not None:
+        return message.text_body, message.html_body
+    return render_stored(message.template, message.facts)
+
+
 def queue_emails(session: Session, emails: Sequence[Email]) -> None:
     """Add the emails to the outbox in one statement; they go out when the caller commits."""
     if not emails:
         return
     now = utcnow()
-    session.execute(
-        insert(OutboxMessage),
-        [
-            {
-                **vars(email),  # shallow: asdict would deep-copy every body
-                "status": MessageStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "last_error": "",
-                "created_at": now,
-            }
-            for email in emails
-        ],
+    bulk_insert(
+        session,
+        OutboxMessage.__table__,
+        [vars(email) for email in emails],  # vars, not asdict, which deep-copies every body
+        same={
+            "status": MessageStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": "",
+            "created_at": now,
+        },
     )

@@ -14,15 +14,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, joinedload
 
-from ..database import is_sqlite, write_transaction
+from ..database import id_batches, is_sqlite, write_transaction
 from ..engine.availability import availability_of
 from ..models import Product, StockAlert
 from ..notify.outbox import Email, public_url, queue_emails, render_email
 from .inventory import lock_products
 
 _SALT = "stock-alert-unsubscribe"
-# Alerts deleted per statement: far below any database's limit on bound parameters.
-_BATCH = 1_000
 
 
 class Signup(enum.Enum):
@@ -76,8 +74,8 @@ def products_available(session: Session, product_ids: Iterable[int] | None = Non
     due = [alert for alert in session.scalars(query) if availability_of(alert.product).can_order]
     queue_emails(session, [_alert_email(alert) for alert in due])
     ids = [alert.id for alert in due]
-    for start in range(0, len(ids), _BATCH):
-        session.execute(delete(StockAlert).where(StockAlert.id.in_(ids[start : start + _BATCH])))
+    for batch in id_batches(ids):
+        session.execute(delete(StockAlert).where(StockAlert.id.in_(batch)))
     return len(ids)
 
 

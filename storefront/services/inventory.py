@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import engine
+from ..database import id_batches
 from ..engine import Fill, LineRef, PromiseChange, QueuedLine, Stock
 from ..engine.limits import MAX_SHIPMENT_UNITS, latest_expected_on
+from ..engine.stock import stored_id
 from ..extensions import db
 from ..models import InboundShipment, Order, OrderLine, Product, ShipmentStatus
 from ..models.types import today
@@ -224,23 +226,21 @@ def write_fills(
         return
     still_waiting = {line.line_id: line.promised_on for line in new_stock.queue}
     table = OrderLine.__table__
-    session.execute(
-        update(table)
-        .where(table.c.id == bindparam("line_id"))
-        .values(
-            allocated=table.c.allocated + bindparam("units"),
-            waiting=table.c.waiting - bindparam("units"),
-            promised_on=bindparam("promised_on"),
-        ),
-        [
-            {
-                "line_id": fill.line_id,
-                "units": fill.units,
-                "promised_on": still_waiting.get(fill.line_id),
-            }
-            for fill in fills
-        ],
-    )
+    # Lines that get the same units and date share one statement (per thousand lines).
+    groups: dict[tuple[int, date | None], list[int]] = defaultdict(list)
+    for fill in fills:
+        groups[fill.units, still_waiting.get(fill.line_id)].append(stored_id(fill.line_id))
+    for (units, promised_on), line_ids in groups.items():
+        for batch in id_batches(line_ids):
+            session.execute(
+                update(table)
+                .where(table.c.id.in_(batch))
+                .values(
+                    allocated=table.c.allocated + units,
+                    waiting=table.c.waiting - units,
+                    promised_on=promised_on,
+                )
+            )
     for fill in fills:
         order_id = loaded.order_of_line[fill.line_id]
         timeline.units_reserved(order_id, fill, loaded.product.name, still_waiting)
@@ -260,26 +260,21 @@ def write_promise_changes(
     if not changes:
         return
     table = OrderLine.__table__
-    session.execute(
-        update(table)
-        .where(table.c.id == bindparam("line_id"))
-        .values(promised_on=bindparam("promised_on")),
-        [{"line_id": c.line_id, "promised_on": c.after} for c in changes],
-    )
+    # Lines given the same date share one statement (per thousand lines).
+    by_date: dict[date | None, list[int]] = defaultdict(list)
+    for change in changes:
+        by_date[change.after].append(stored_id(change.line_id))
+    for promised_on, line_ids in by_date.items():
+        for batch in id_batches(line_ids):
+            session.execute(
+                update(table).where(table.c.id.in_(batch)).values(promised_on=promised_on)
+            )
     for change in changes:
         timeline.date_changed(loaded.order_of_line[change.line_id], change, loaded.product.name)
     expire(session, OrderLine, {c.line_id for c in changes})
 
 
-def touch_queue(session: Session, product_id: int) -> None:
-    """Everyone still waiting for the product moved in the queue ("3rd in line" is now
-    "2nd"): bump their orders' versions, in one statement, so tracking pages refresh."""
-    waiting_orders = select(OrderLine.order_id).where(
-        OrderLine.product_id == product_id, OrderLine.waiting > 0
-    )
-    session.execute(
-        update(Order)
-        .where(Order.id.in_(waiting_orders))
-        .values(version=Order.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+def touch_queue(loaded: LoadedStock, stock: Stock, timeline: Timeline) -> None:
+    """Everyone still waiting in `stock`'s queue moved in it ("3rd in line" is now "2nd"):
+    their orders' versions go up with the timeline's, so tracking pages refresh."""
+    timeline.touch(loaded.order_of_line[line.line_id] for line in stock.queue)

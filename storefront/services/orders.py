@@ -500,5 +500,5 @@ def _apply_release(session, loaded, released, timeline) -> None:
         timeline,
         skip=[fill.line_id for fill in released.fills],
     )
-    touch_queue(session, loaded.product.id)
+    touch_queue(loaded, released.stock, timeline)
     refresh_product(loaded.product, released.stock)

@@ -184,7 +184,7 @@ def apply_receipt(
         skip=[fill.line_id for fill in receipt.fills],
     )
     if receipt.fills:
-        touch_queue(session, product.id)
+        touch_queue(loaded, receipt.stock, timeline)
     refresh_product(product, receipt.stock)
     product_available(session, product)
     return _result(loaded, receipt, left)

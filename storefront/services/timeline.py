@@ -1,12 +1,14 @@
 """An order's timeline: events gathered during one use case, written with their orders' bumps."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Row, inspect, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from ..database import bulk_insert, id_batches
 from ..engine import Fill, LineRef, PromiseChange
 from ..engine.stock import stored_id
 from ..formatting import human_date
@@ -27,6 +29,9 @@ class Timeline:
     events: list[dict] = field(default_factory=list)
     # How each order's dates moved ("earlier", "later", "dated", "undated"): its email's subject.
     moves: dict[int, set[str]] = field(default_factory=dict)
+    # Orders that changed without news of their own (they moved up a queue): their tracking
+    # pages refresh, no email goes out.
+    touched: set[int] = field(default_factory=set)
 
     def add(
         self,
@@ -44,7 +49,6 @@ class Timeline:
                 "kind": kind,
                 "message": message,
                 "promised_on": promised_on,
-                "created_at": utcnow(),
             },
         )
 
@@ -88,28 +92,60 @@ class Timeline:
             promised_on=change.after,
         )
 
+    def touch(self, order_ids: Iterable[int]) -> None:
+        """These orders changed without news to write about (a queue moved up)."""
+        self.touched.update(order_ids)
+
     def write(self, session: Session) -> None:
-        """The events, their orders' new versions and one email per order, all in the
-        caller's transaction."""
-        if not self.events:
+        """The events, their orders' new versions and one email per order with news, all in
+        the caller's transaction."""
+        if not self.events and not self.touched:
             return
-        session.execute(insert(OrderEvent), self.events)
-        order_ids = sorted({event["order_id"] for event in self.events})
-        session.execute(
-            update(Order.__table__)
-            .where(Order.__table__.c.id == bindparam("order_id"))
-            .values(version=Order.__table__.c.version + 1),
-            [{"order_id": order_id} for order_id in order_ids],
-        )
+        if self.events:
+            # One instant for the whole use case: its events happened together.
+            bulk_insert(session, OrderEvent.__table__, self.events, {"created_at": utcnow()})
+        with_news = {event["order_id"] for event in self.events}
+        bumped = bump_versions(session, sorted(with_news | self.touched))
         # Objects already in the session must not keep a stale version or timeline.
-        expire(session, Order, order_ids, ["version", "events"])
-        queue_emails(session, order_emails(session, self.events, self.moves))
-        self.events, self.moves = [], {}
+        expire(session, Order, [row.id for row in bumped], ["version", "events"])
+        news = [row for row in bumped if row.id in with_news]
+        queue_emails(session, order_emails(session, news, self.events, self.moves))
+        self.events, self.moves, self.touched = [], {}, set()
+
+
+def bump_versions(session: Session, order_ids: list[int]) -> list[Row]:
+    """Each order's version goes up by one, a statement per thousand orders; returns each
+    order's new version with what its email needs (id, email, name, token, version)."""
+    table = Order.__table__
+    bumped: list[Row] = []
+    for batch in id_batches(order_ids):
+        bumped.extend(
+            session.execute(
+                update(table)
+                .where(table.c.id.in_(batch))
+                .values(version=table.c.version + 1)
+                .returning(table.c.id, table.c.email, table.c.name, table.c.token, table.c.version)
+            )
+        )
+    return bumped
 
 
 def expire(session: Session, model, ids, attributes: list[str] | None = None) -> None:
-    """Expire loaded objects written behind the ORM's back, found by key, not by a scan."""
-    for id_ in ids:
-        obj = session.identity_map.get(identity_key(model, id_))
+    """Expire loaded objects written behind the ORM's back.
+
+    Bulk work touches thousands of rows while the session holds a few objects: the smaller
+    of the two is walked.
+    """
+    ids = ids if isinstance(ids, set | frozenset) else set(ids)
+    identity_map = session.identity_map
+    if len(identity_map) < len(ids):
+        found = [
+            obj
+            for obj in identity_map.values()
+            if isinstance(obj, model) and inspect(obj).identity[0] in ids
+        ]
+    else:
+        found = [identity_map.get(identity_key(model, id_)) for id_ in ids]
+    for obj in found:
         if obj is not None:
             session.expire(obj, attributes)

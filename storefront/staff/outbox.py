@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 
 from ..forms import MAX_ID
 from ..notify.delivery import retry_now
+from ..notify.outbox import message_bodies
 from ..queries.outbox import SHOWN_AS, outbox_counts, outbox_message, outbox_messages
 from ..services import NotFound, ServiceError
 from . import bp
@@ -47,13 +48,15 @@ def outbox():
 @login_required
 def outbox_email(message_id: int):
     message = _message_or_404(message_id)
-    return render_template("staff/outbox_email.html", message=message)
+    text_body, _ = message_bodies(message)
+    return render_template("staff/outbox_email.html", message=message, text_body=text_body)
 
 
 @bp.get("/outbox/<int:message_id>/email.html")
 @login_required
 def outbox_email_html(message_id: int):
-    response = make_response(_message_or_404(message_id).html_body)
+    _, html_body = message_bodies(_message_or_404(message_id))
+    response = make_response(html_body)
     response.headers["Content-Security-Policy"] = EMAIL_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response

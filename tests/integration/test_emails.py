@@ -223,3 +223,51 @@ def test_a_worker_that_died_mid_send_leaves_the_message_for_another(make_product
     [message] = outbox()
     assert (message.status, message.attempts) == (MessageStatus.SENT, 2)
     assert claimed.attempts == 1
+
+
+def test_update_emails_are_stored_as_facts_and_rendered_when_sent(make_product, smtp_sink):
+    product = make_product(name="<b>Drill</b> & Bit", on_hand=0)
+    order = place_order(contact(), [Item(product.id, 2)])
+    deliver_due()
+    receive_stock(product.id, 2)
+
+    [update_message] = [m for m in outbox() if m.status is MessageStatus.PENDING]
+    assert (update_message.text_body, update_message.html_body) == (None, None)
+    assert update_message.template == "order_update"
+    assert update_message.facts["events"] == [
+        {"message": "2 × <b>Drill</b> & Bit reserved from new stock: ready to ship."}
+    ]
+    assert deliver_due().sent == 1
+
+    sent = smtp_sink.messages[-1]
+    assert sent["Subject"] == f"Order {order.number}: units ready to ship"
+    assert "2 × <b>Drill</b> & Bit reserved from new stock" in text_part(sent)
+    html = html_part(sent)
+    assert "<b>Drill" not in html and "&lt;b&gt;Drill&lt;/b&gt; &amp; Bit reserved" in html
+    assert f"https://shop.example/orders/{order.token}" in text_part(sent)
+
+
+def test_a_receipt_writes_each_order_with_news_its_own_email_and_moves_the_rest_silently(
+    make_product, smtp_sink
+):
+    product = make_product(name="Saw", on_hand=0)
+    schedule_shipment(product.id, 10, days(20))
+    orders = [place_order(contact(n), [Item(product.id, 2)]) for n in range(6)]
+    assert deliver_due().sent == 6
+    versions = {order.id: order.version for order in orders}
+
+    # The first three are filled; the sixth, beyond the shipment until now, gets its date;
+    # the fourth and fifth keep theirs but move up the queue.
+    receive_stock(product.id, 6)
+
+    assert deliver_due().sent == 4
+    by_recipient = {m["To"]: m for m in smtp_sink.messages if "placed" not in m["Subject"]}
+    assert set(by_recipient) == {f"buyer{n}@example.com" for n in (0, 1, 2, 5)}
+    for n in (0, 1, 2, 5):
+        text = text_part(by_recipient[f"buyer{n}@example.com"])
+        assert f"Hello Buyer {n}," in text and f"/orders/{orders[n].token}" in text
+        news = "reserved from new stock: ready to ship" if n < 3 else "now has a date, ships by"
+        assert news in text
+    db.session.rollback()
+    for order in orders:  # every tracking page refreshes, the silent ones too
+        assert db.session.get(Order, order.id).version == versions[order.id] + 1

@@ -72,8 +72,8 @@ def test_two_receipts_whose_queues_share_orders_both_succeed_without_a_deadlock(
     paused, resume = threading.Event(), threading.Event()
     touch_queue = receiving.touch_queue
 
-    def touch_then_pause(session, product_id):
-        touch_queue(session, product_id)
+    def touch_then_pause(*args):
+        touch_queue(*args)
         if threading.current_thread().name == "receipt-a":
             paused.set()
             assert resume.wait(20)

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from storefront.extensions import db
 from storefront.models import MessageStatus, OutboxMessage
 from storefront.services.orders import Contact, Item, place_order
+from storefront.services.receiving import receive_stock
 from tests.web.test_staff import sign_in
 
 
@@ -96,3 +97,20 @@ def test_unknown_emails_are_not_found(signed_in, message_id):
     assert signed_in.get(f"/staff/outbox/{message_id}").status_code == 404
     assert signed_in.get(f"/staff/outbox/{message_id}/email.html").status_code == 404
     assert signed_in.post(f"/staff/outbox/{message_id}/retry").status_code == 404
+
+
+def test_an_update_stored_as_facts_is_shown_rendered(signed_in, make_product):
+    product = make_product(name="<i>Vase</i>", on_hand=0)
+    contact = Contact("buyer@example.com", "Ann", "1 St", "Town", "1", "US")
+    order = place_order(contact, [Item(product.id, 1)])
+    receive_stock(product.id, 1)
+    db.session.rollback()
+    message = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "order_update")
+    ).one()
+    assert message.text_body is None and message.order_id == order.id
+
+    page = signed_in.get(f"/staff/outbox/{message.id}").get_data(as_text=True)
+    assert "1 × &lt;i&gt;Vase&lt;/i&gt; reserved from new stock: ready to ship." in page
+    framed = signed_in.get(f"/staff/outbox/{message.id}/email.html").get_data(as_text=True)
+    assert "<li>1 × &lt;i&gt;Vase&lt;/i&gt; reserved from new stock: ready to ship.</li>" in framed
