@@ -24,6 +24,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
     logs.init_app(app)
     warn_if_limits_per_process(app)
+    from .tracking import polls
+
+    polls.init_app(app)  # inside ProxyFix: it sees the client's scheme
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -2,6 +2,7 @@
 
 import functools
 import logging
+import os
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -9,8 +10,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask
-from sqlalchemy import Table, event
+from flask import Flask, current_app
+from sqlalchemy import Executable, Table, create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -179,3 +180,44 @@ def bulk_insert(
 
 def _unchanged(value: Any) -> Any:
     return value
+
+
+def read_now(statement: Executable, params: Mapping[str, Any] | None = None, *, app=None):
+    """The statement's first row as committed right now, read on a connection of its own.
+
+    For the one small read that decides whether a request renders anything at all (the
+    catalog's version, an order's version). That connection is in autocommit and is not
+    tested before use, so on PostgreSQL the read is one round trip, not four (test, BEGIN,
+    SELECT, ROLLBACK), and the request's session never takes a connection when the answer
+    is already kept. A connection that fails (the server restarted) is dropped and the read
+    is made again through the request's session, which tests its connections; called with
+    `app`, from in front of Flask, the error is raised instead.
+    """
+    try:
+        with _reads_engine(app or current_app).connect() as connection:
+            return connection.execute(statement, params).first()
+    except DBAPIError as error:
+        if app is not None:
+            raise  # called from outside the app's request handling: the caller decides
+        log.warning("quick read failed, reading through the session: %s", type(error).__name__)
+        return db.session.execute(statement, params).first()
+
+
+def _reads_engine(app: Flask) -> Engine:
+    """This process's engine for `read_now`, made on first use (after a server forks)."""
+    made = app.extensions.get("reads_engine")
+    if made is not None and made[0] == os.getpid():
+        return made[1]
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT", "hide_parameters": True}
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    engine = create_engine(url, **options)
+    app.extensions["reads_engine"] = (os.getpid(), engine)
+    return engine
+
+
+def dispose_reads_engine(app: Flask) -> None:
+    made = app.extensions.pop("reads_engine", None)
+    if made is not None and made[0] == os.getpid():
+        made[1].dispose()

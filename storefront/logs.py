@@ -88,26 +88,39 @@ def init_app(app: Flask) -> None:
     app.after_request(_log_request)
 
 
+def request_id_from(incoming: str) -> str:
+    """The load balancer's X-Request-ID if it looks like an id, else a new one."""
+    return incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
 def _start_request() -> None:
     g.started = time.perf_counter()
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    g.request_id = request_id_from(request.headers.get("X-Request-ID", ""))
 
 
 def _log_request(response):
     if "request_id" not in g:  # a request that failed before before_request ran
         _start_request()
     response.headers["X-Request-ID"] = g.request_id
-    fields = {
-        "method": request.method,
-        "path": redacted_path(),
-        "status": response.status_code,
-        "duration_ms": round((time.perf_counter() - g.started) * 1000, 1),
-        "request_id": g.request_id,
-    }
     quiet = request.endpoint in QUIET_ENDPOINTS
-    request_log.log(logging.DEBUG if quiet else logging.INFO, "request", extra={"fields": fields})
+    log_request(
+        request.method, redacted_path(), response.status_code, g.started, g.request_id, quiet
+    )
     return response
+
+
+def log_request(
+    method: str, path: str, status: int, started: float, request_id: str, quiet: bool = False
+) -> None:
+    """The request's one JSON line; `path` with its secrets already hidden."""
+    fields = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "request_id": request_id,
+    }
+    request_log.log(logging.DEBUG if quiet else logging.INFO, "request", extra={"fields": fields})
 
 
 def redacted_path() -> str:

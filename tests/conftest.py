@@ -12,10 +12,11 @@ from email.parser import BytesParser
 from itertools import count
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 
 from storefront import create_app
 from storefront.config import normalise_database_url
+from storefront.database import dispose_reads_engine
 from storefront.extensions import db
 from storefront.models import Product, StaffUser, Substitute
 
@@ -122,6 +123,7 @@ def app(app_config):
         yield app
         db.session.remove()
         db.engine.dispose()
+        dispose_reads_engine(app)
 
 
 @pytest.fixture
@@ -171,18 +173,19 @@ def staff_user(app):
 
 @contextmanager
 def counted_queries():
-    """The SQL statements run inside the block (transaction control left out)."""
+    """The SQL statements run inside the block, on any engine (the session's and the one
+    for quick reads), transaction control left out."""
     statements: list[str] = []
 
     def record(_conn, _cursor, statement, *_args):
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
             statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", record)
+    event.listen(Engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+        event.remove(Engine, "before_cursor_execute", record)
 
 
 def days(n: int) -> date:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
+from ..database import read_now
 from ..extensions import db
 from ..models import Product, Substitute
 
@@ -19,8 +20,8 @@ _CATALOG_VERSION = select(
 
 
 def catalog_version() -> str:
-    """The whole catalog's version, in one aggregate over the products."""
-    count, highest, total = db.session.execute(_CATALOG_VERSION).one()
+    """The whole catalog's version, in one aggregate over the products, as committed now."""
+    count, highest, total = read_now(_CATALOG_VERSION)
     return f"{count}.{highest}.{total}"
 
 

@@ -3,6 +3,7 @@
 from sqlalchemy import and_, bindparam, exists, func, select, tuple_
 from sqlalchemy.orm import aliased
 
+from ..database import read_now
 from ..extensions import db
 from ..models import Order, OrderLine
 
@@ -14,9 +15,11 @@ def order_by_token(token: str) -> Order | None:
 _ORDER_VERSION = select(Order.version).where(Order.token == bindparam("token"))
 
 
-def order_version(token: str) -> int | None:
-    """All a poll costs when nothing changed: one lookup on the unique token index."""
-    return db.session.scalar(_ORDER_VERSION, {"token": token})
+def order_version(token: str, *, app=None) -> int | None:
+    """All a poll costs when nothing changed: one lookup on the unique token index, as
+    committed now."""
+    row = read_now(_ORDER_VERSION, {"token": token}, app=app)
+    return None if row is None else row.version
 
 
 def tracking_token(order_id: int, email: str) -> str | None:
