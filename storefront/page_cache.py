@@ -4,10 +4,12 @@ pages, and (with more in their key) tracking pages and the cart.
 Everything these pages show comes from the products, their shipments and substitutes (whose
 every change raises the catalog's version, kept by the database: migration 0010), the shop's
 date, the deployed code and settings (the build id), the request's path and query, and two
-things of the shopper's session: the header's cart count and the form token. So a page is
-exactly determined by its key,
+things of the shopper's session: the header's cart count and the form token (or, for a
+shopper without a form secret, that there is none: forms.py). So a page is exactly
+determined by its key,
 
     build id, catalog version, shop date, path and query, htmx or not, cart count,
+    form token or none,
 
 and, for a page about more than the catalog, what else it shows: an order's version (which
 changes whenever anything visible on the order does), or the cart's lines,
@@ -32,6 +34,7 @@ from threading import Lock
 from flask import Flask, current_app, g, make_response, request, session
 from flask_wtf.csrf import generate_csrf
 
+from .forms import has_form_token
 from .models.types import today
 from .queries.catalog import catalog_version
 from .web import accepts_gzip, send_gzipped
@@ -172,6 +175,8 @@ def page_key(cache: PageCache) -> str:
         request.full_path,
         "htmx" if request.headers.get("HX-Request") else "page",
         str(cart_count()),
+        # A shopper without a form secret gets forms without a token (forms.py).
+        "token" if has_form_token() else "no token",
     )
     return "\n".join(parts)
 

@@ -11,6 +11,7 @@ from .engine.availability import availability_of
 from .engine.limits import MAX_LINE_QUANTITY
 from .engine.pricing import substitute_unit_price
 from .formatting import human_date, iso_instant, money, shop_time
+from .forms import shopper_form_token
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -140,7 +141,7 @@ def init_app(app: Flask) -> None:
     app.after_request(compress)
     for template_filter in (money, human_date, ordinal, shop_time, iso_instant):
         app.add_template_filter(template_filter)
-    for function in (hue_bucket, initials, substitute_unit_price):
+    for function in (hue_bucket, initials, substitute_unit_price, shopper_form_token):
         app.add_template_global(function)
     app.add_template_global(availability_of, "availability")
     app.add_template_global(engine.refusal_message, "refusal_message")

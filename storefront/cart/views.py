@@ -3,10 +3,12 @@
 import secrets
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from ..catalog.views import product_page
 from ..engine.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES, QUANTITY_MESSAGE
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
+from ..forms import check_shopper_post
 from ..models import Product
 from ..page_cache import versioned_page
 from ..queries.orders import order_by_token, order_for_checkout_key
@@ -40,18 +42,26 @@ def cart_count() -> int:
 
 
 @bp.post("/cart/add")
+@csrf.exempt  # a first visit's form has no token: see forms.check_shopper_post
 def add():
-    form = AddToCartForm()
+    form = AddToCartForm(meta={"csrf": False})
     product = db.session.get(Product, form.product_id.data) if form.product_id.data else None
     if product is None:
         abort(404, "There is no such product in the shop.")
-    if not form.validate_on_submit():
-        message = QUANTITY_MESSAGE if form.quantity.errors else "The form expired; try again."
-        return product_page(product, message)
+    try:
+        check_shopper_post()
+    except CSRFError as refused:
+        generate_csrf()  # the page shown again carries a token, which any browser can send
+        return product_page(product, refused.description)
+    if not form.validate():
+        return product_page(product, QUANTITY_MESSAGE)
     try:
         save_cart(add_to_cart(cart_entries(), product.id, form.quantity.data))
     except CannotAdd as refused:
         return product_page(product, str(refused), suggestion=refused.room or None)
+    # The session is written now anyway: with a form secret in it, the cart and checkout
+    # pages' forms get their token without a page read writing the session.
+    generate_csrf()
     # The cart page says what was added from its address: no flash, as reading a flash
     # would make the next GET write the session cookie.
     return redirect(url_for("cart.view", added=product.id, units=form.quantity.data))

@@ -1,8 +1,10 @@
 """Back-in-stock alerts: the sign-up on a sold-out product page and the unsubscribe link."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from ..extensions import csrf, limiter
+from ..forms import check_shopper_post
 from ..services.alerts import Signup, email_for_token, subscribe, unsubscribe
 from . import bp
 from .forms import AlertForm
@@ -17,12 +19,19 @@ def _signup_limit() -> str:
 
 @bp.post("/products/<slug>/alert")
 @limiter.limit(_signup_limit, error_message=SIGNUP_LIMITED)
+@csrf.exempt  # a first visit's form has no token: see forms.check_shopper_post
 def alert_signup(slug: str):
     product = product_or_404(slug)
-    form = AlertForm()
-    if not form.validate_on_submit():
+    form = AlertForm(meta={"csrf": False})
+    try:
+        check_shopper_post()
+    except CSRFError as refused:
+        generate_csrf()  # the page reloaded carries a token, which any browser can send
+        abort(400, refused.description)
+    if not form.validate():
         return product_page(product, alert_form=form)
     outcome = subscribe(product.id, form.email.data)
+    generate_csrf()  # the flash below writes the session: give it a form secret too
     if outcome is Signup.AVAILABLE:
         flash(f"{product.name} can be ordered now: no need to wait for an email.", "success")
     else:

@@ -71,7 +71,7 @@ def product_page(
         offer=offer,
         suggestion=suggestion,
         buffer_days=promise_buffers([product]).get(product.id, 0),
-        alert_form=alert_form or AlertForm(formdata=None),
+        alert_form=alert_form or AlertForm(formdata=None, meta={"csrf": False}),
     )
     return page, 400 if message or (alert_form and alert_form.errors) else 200
 

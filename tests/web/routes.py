@@ -5,6 +5,7 @@ added later is walked too without anyone remembering to list it.
 """
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -145,3 +146,21 @@ def database_digest() -> str:
         digest.update(f"{table.name}:{rows!r}".encode())
     db.session.rollback()
     return digest.hexdigest()
+
+
+# What a browser sends with a form posted from one of the shop's own pages.
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+FORM_TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def add_to_cart(client, slug: str, quantity: int = 1):
+    """Add to the cart as a browser does: the product page's form, with its token when the
+    page has one, posted from the shop's own page."""
+    html = client.get(f"/products/{slug}").get_data(as_text=True)
+    data = {
+        "product_id": re.search(r'name="product_id" value="(\d+)"', html).group(1),
+        "quantity": quantity,
+    }
+    if token := FORM_TOKEN.search(html):
+        data["csrf_token"] = token.group(1)
+    return client.post("/cart/add", data=data, headers=SAME_ORIGIN)

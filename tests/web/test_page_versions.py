@@ -1,6 +1,7 @@
 """Catalog and product pages answer from the catalog's version: a 304 or a kept page while
 nothing changed, and the new state at once after any committed change."""
 
+import gzip
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,6 +16,7 @@ from storefront.services.orders import Contact, Item, place_order
 from storefront.services.products import ProductSettings, update_product_settings
 from storefront.services.receiving import receive_stock
 from storefront.services.shipments import edit_shipment, schedule_shipment
+from tests.web.routes import add_to_cart
 
 
 @pytest.fixture
@@ -129,6 +131,7 @@ def test_a_kept_page_carries_each_shoppers_own_form_token(app, shop):
         # The fixture's app context outlives requests here (not under a server), and with
         # it `g`, where Flask-WTF keeps the request's token: start each shopper afresh.
         g.pop("csrf_token", None)
+        client.get("/checkout")  # its form gives the session a form secret
         html = client.get(url).get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
         tokens.append(token)
@@ -141,12 +144,20 @@ def test_a_kept_page_carries_each_shoppers_own_form_token(app, shop):
     assert "\x00" not in html
 
 
+def test_a_first_visits_product_page_is_one_page_for_everyone_without_a_cookie(app, shop):
+    waiting, _, _ = shop
+    url = f"/products/{waiting.slug}"
+    answers = [app.test_client().get(url, headers={"Accept-Encoding": "gzip"}) for _ in range(2)]
+    assert [a.headers.getlist("Set-Cookie") for a in answers] == [[], []]
+    pages = [gzip.decompress(answer.data) for answer in answers]
+    assert pages[0] == pages[1] and b"csrf_token" not in pages[0]
+    assert answers[0].headers["ETag"] == answers[1].headers["ETag"]
+
+
 def test_the_cart_count_is_part_of_the_page(client, shop):
     waiting, _, _ = shop
     etag, before = etag_of(client, "/")
-    html = client.get(f"/products/{waiting.slug}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    client.post("/cart/add", data={"csrf_token": token, "product_id": waiting.id, "quantity": 2})
+    assert add_to_cart(client, waiting.slug, 2).status_code == 302
     response = client.get("/", headers={"If-None-Match": etag})
     assert response.status_code == 200
     assert "(2 items)" in response.get_data(as_text=True)
@@ -166,9 +177,7 @@ def test_a_page_with_a_message_for_the_shopper_is_never_kept(client, shop):
 
 def test_a_kept_tracking_page_and_cart_follow_every_change(client, shop):
     waiting, _, _ = shop
-    html = client.get(f"/products/{waiting.slug}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    client.post("/cart/add", data={"csrf_token": token, "product_id": waiting.id, "quantity": 1})
+    assert add_to_cart(client, waiting.slug, 1).status_code == 302
     cart = client.get("/cart").get_data(as_text=True)
     assert client.get("/cart").get_data(as_text=True) == cart  # kept, and the same
     _new_price(shop)

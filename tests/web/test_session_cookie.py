@@ -9,6 +9,7 @@ from sqlalchemy import select
 from storefront.demo import seed_demo
 from storefront.extensions import db
 from storefront.models import Order, Product
+from tests.web.routes import add_to_cart
 
 
 @pytest.fixture
@@ -24,15 +25,8 @@ def shop(app):
     return slugs, token
 
 
-def csrf_token(html: str) -> str:
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
-
-
 def add(client, slug: str, quantity: int):
-    html = client.get(f"/products/{slug}").get_data(as_text=True)
-    product_id = re.search(r'name="product_id" value="(\d+)"', html).group(1)
-    data = {"csrf_token": csrf_token(html), "product_id": product_id, "quantity": quantity}
-    return client.post("/cart/add", data=data)
+    return add_to_cart(client, slug, quantity)
 
 
 def shopper_pages(slugs: dict, token: str) -> list[str]:
@@ -60,7 +54,10 @@ def test_a_first_visit_that_only_reads_sets_no_cookie(client, shop):
     for url in [
         "/",
         "/?q=kettle",
+        f"/products/{slugs['KIT-GRINDER']}",
+        f"/products/{slugs['KIT-KETTLE']}?quantity=3",
         f"/products/{slugs['KIT-GRINDER']}/image.svg",
+        "/cart",
         f"/checkout/confirmation/{token}",
         "/no-such-page",
     ]:
