@@ -149,8 +149,7 @@ def versioned_page(*more_key, etag: bool = True):
                 # After rendering (the form secret may be new); gzipped bytes: weakly the same.
                 packed = "Content-Encoding" in response.headers
                 response.set_etag(etag_for(key), weak=packed)
-                response.cache_control.private = True
-                response.cache_control.no_cache = True
+                _revalidated(response)
             return response
 
         return answer
@@ -191,6 +190,10 @@ def etag_for(key: str) -> str:
 def _not_modified(etag: str):
     response = current_app.response_class(status=304)
     response.set_etag(etag)
-    response.cache_control.private = True
-    response.cache_control.no_cache = True
+    return _revalidated(response)
+
+
+def _revalidated(response):
+    """Kept by the browser only, and asked about (If-None-Match) before each use."""
+    response.headers["Cache-Control"] = "private, no-cache"
     return response

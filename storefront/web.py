@@ -47,11 +47,15 @@ STRICT_TRANSPORT = ("Strict-Transport-Security", "max-age=31536000; includeSubDo
 
 
 def set_security_headers(response):
+    """Each security header a view did not set itself (one pass over the headers, where
+    `setdefault` would scan them once per header)."""
     headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}
     for name, value in SECURITY_HEADERS:
-        headers.setdefault(name, value)
-    if request.is_secure:
-        headers.setdefault(*STRICT_TRANSPORT)
+        if name.lower() not in present:
+            headers.add(name, value)
+    if request.is_secure and STRICT_TRANSPORT[0].lower() not in present:
+        headers.add(*STRICT_TRANSPORT)
     return response
 
 
@@ -105,7 +109,8 @@ class SessionCookies(SecureCookieSessionInterface):
     """Signed-cookie sessions that a response any cache may keep never sets or varies on."""
 
     def save_session(self, app, session, response):
-        if response.cache_control.public:
+        # (The header is looked at before it is parsed: nearly every answer is not public.)
+        if "public" in response.headers.get("Cache-Control", "") and response.cache_control.public:
             return  # a shared cache would hand one shopper's cookie to the next
         super().save_session(app, session, response)
 

@@ -33,6 +33,8 @@ class Product(db.Model):
         CheckConstraint("price_cents >= 0", name="price_not_negative"),
         CheckConstraint("waiting_units >= 0", name="waiting_not_negative"),
         CheckConstraint("backorder_discount_pct BETWEEN 0 AND 100", name="discount_is_percentage"),
+        # The catalog's version is read from this index alone (queries/catalog.py).
+        Index("ix_products_catalog_version", "id", "version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
