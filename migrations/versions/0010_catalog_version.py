@@ -8,6 +8,11 @@ database keeps it, so a bulk statement, a script or a future service cannot forg
 On PostgreSQL the related tables use statement triggers (one UPDATE per statement, not per
 row), so bulk work stays bulk.
 
+On SQLite, a later migration must not rebuild products, inbound_shipments or substitutes
+(Alembic's batch mode "recreate", which SQLite needs to drop or alter a column): the copy
+would come without these triggers. Add columns and indexes in place, or create the
+triggers again after a rebuild; tests/integration/test_schema.py checks they are all there.
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-22 12:45:00

@@ -15,7 +15,7 @@ from werkzeug.routing import Rule
 
 from storefront.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seed_demo
 from storefront.extensions import db
-from storefront.models import InboundShipment, OrderLine, Product, Substitute
+from storefront.models import InboundShipment, Order, OrderLine, Product, Substitute
 
 
 @dataclass
@@ -164,3 +164,15 @@ def add_to_cart(client, slug: str, quantity: int = 1):
     if token := FORM_TOKEN.search(html):
         data["csrf_token"] = token.group(1)
     return client.post("/cart/add", data=data, headers=SAME_ORIGIN)
+
+
+def waiting_order_token() -> str:
+    """The tracking token of an order with units still waiting (its page polls)."""
+    waiting = select(OrderLine.order_id).where(OrderLine.waiting > 0)
+    return db.session.scalar(select(Order.token).where(Order.id.in_(waiting)).limit(1))
+
+
+def status_url(tracking_html: str) -> str:
+    """The status poll's URL, as the tracking page's htmx attribute gives it."""
+    url = re.search(r'hx-get="([^"]+/status\?v=\d+)"', tracking_html).group(1)
+    return url.replace("&amp;", "&")

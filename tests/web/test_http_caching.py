@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from storefront.demo import seed_demo
+from tests.web.routes import status_url, waiting_order_token
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
@@ -84,27 +85,17 @@ def test_a_gzipped_page_still_answers_its_etag(client, shop):
 
 
 def test_tiny_and_empty_answers_are_not_compressed(client, shop):
-    html = client.get("/orders/" + _a_token()).get_data(as_text=True)
-    status = re.search(r'hx-get="([^"]+/status\?v=\d+)"', html).group(1).replace("&amp;", "&")
+    html = client.get("/orders/" + waiting_order_token()).get_data(as_text=True)
+    status = status_url(html)
     poll = client.get(status, headers=GZIP)
     assert poll.status_code == 204
     assert "Content-Encoding" not in poll.headers
     assert "Content-Encoding" not in client.get("/healthz", headers=GZIP).headers
 
 
-def _a_token() -> str:
-    from sqlalchemy import select
-
-    from storefront.extensions import db
-    from storefront.models import Order, OrderLine
-
-    waiting = select(OrderLine.order_id).where(OrderLine.waiting > 0)
-    return db.session.scalar(select(Order.token).where(Order.id.in_(waiting)).limit(1))
-
-
 def test_only_answers_that_read_the_session_vary_on_cookie(client, shop):
-    html = client.get("/orders/" + _a_token()).get_data(as_text=True)
-    status = re.search(r'hx-get="([^"]+/status\?v=\d+)"', html).group(1).replace("&amp;", "&")
+    html = client.get("/orders/" + waiting_order_token()).get_data(as_text=True)
+    status = status_url(html)
     css = next(u for u in static_urls(html) if "shop." in u)
     for url in (status, css, "/healthz", "/products/kit-grinder/image.svg"):
         response = client.get(url)

@@ -11,6 +11,7 @@ from storefront.demo import DEMO_STAFF_PASSWORD, seed_demo
 from storefront.extensions import db
 from storefront.models import InboundShipment, Order, OrderLine, Product
 from tests.conftest import counted_queries, days
+from tests.web.routes import status_url, waiting_order_token
 from tests.web.test_staff import sign_in
 
 # Statements per page (transaction control not counted), as the pages run today; lower one
@@ -38,8 +39,7 @@ def shop(app, client):
     assert len(products) == 24
     for sku in ("KIT-KETTLE", "GAR-SHEARS"):
         assert client.post("/cart/add", data={"product_id": products[sku], "quantity": 1})
-    waiting = select(OrderLine.order_id).where(OrderLine.waiting > 0)
-    token = db.session.scalar(select(Order.token).where(Order.id.in_(waiting)).limit(1))
+    token = waiting_order_token()
     slug = db.session.scalar(select(Product.slug).where(Product.sku == "KIT-GRINDER"))
     assert sign_in(client, DEMO_STAFF_PASSWORD).status_code == 302
     return token, slug
@@ -112,7 +112,7 @@ def add_products(count: int) -> None:
 
 def statements_per_page(app, client, token: str, slug: str) -> dict[str, int]:
     html = client.get(f"/orders/{token}").get_data(as_text=True)
-    status = re.search(r'hx-get="([^"]+/status\?v=\d+)"', html).group(1).replace("&amp;", "&")
+    status = status_url(html)
     pages = {
         "catalog": ("/", 200),
         "product": (f"/products/{slug}", 200),
