@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from operator import itemgetter
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, current_app
@@ -148,17 +149,26 @@ def bulk_insert(
     same = dict(same or {})
     names = list(keys)
 
-    def converter(name: str):
+    def converter(name: str) -> Callable[[Any], Any] | None:
         column_type = table.c[name].type
-        return column_type.dialect_impl(dialect).bind_processor(dialect) or _unchanged
+        return column_type.dialect_impl(dialect).bind_processor(dialect)
 
-    converters = [(name, converter(name)) for name in names]
-    fixed = tuple(None if value is None else converter(name)(value) for name, value in same.items())
-    values = [
-        tuple([None if row[name] is None else convert(row[name]) for name, convert in converters])
-        + fixed
-        for row in rows
+    fixed = [None if value is None else converter(name) for name, value in same.items()]
+    shared = [
+        value if convert is None else convert(value)
+        for convert, value in zip(fixed, same.values(), strict=True)
     ]
+    converting = [(i, convert) for i, name in enumerate(names) if (convert := converter(name))]
+    pick = itemgetter(*names)
+    values = []
+    for row in rows:
+        picked = pick(row)
+        value = list(picked) if len(names) > 1 else [picked]
+        for i, convert in converting:
+            if value[i] is not None:
+                value[i] = convert(value[i])
+        value.extend(shared)
+        values.append(value)
     preparer = dialect.identifier_preparer
     columns = ", ".join(preparer.quote(name) for name in [*names, *same])
     target = preparer.format_table(table)
@@ -169,17 +179,13 @@ def bulk_insert(
     try:
         if dialect.name == "postgresql":
             with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
+                for value in values:
+                    copy.write_row(value)
         else:
             marks = ", ".join("?" for _ in range(len(names) + len(same)))
             cursor.executemany(f"INSERT INTO {target} ({columns}) VALUES ({marks})", values)
     finally:
         cursor.close()
-
-
-def _unchanged(value: Any) -> Any:
-    return value
 
 
 def read_now(statement: Executable, params: Mapping[str, Any] | None = None, *, app=None):

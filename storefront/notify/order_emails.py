@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
@@ -28,10 +29,15 @@ _DATE_SUBJECTS = {
 
 
 def subject_for(number: int, kinds: set[EventKind], moves: set[str]) -> str:
+    return _subject_pattern(frozenset(kinds), frozenset(moves)).format(number=number)
+
+
+@lru_cache(maxsize=256)
+def _subject_pattern(kinds: frozenset[EventKind], moves: frozenset[str]) -> str:
+    """The subject for what happened (a few dozen combinations, chosen once each)."""
     if kinds == {EventKind.DATE_CHANGED} and len(moves) == 1:
-        return _DATE_SUBJECTS[next(iter(moves))].format(number=number)
-    kind = next(kind for kind in _SUBJECTS if kind in kinds)
-    return _SUBJECTS[kind].format(number=number)
+        return _DATE_SUBJECTS[next(iter(moves))]
+    return _SUBJECTS[next(kind for kind in _SUBJECTS if kind in kinds)]
 
 
 def order_emails(
