@@ -42,18 +42,20 @@ class UnchangedPolls:
             path = POLL_PATH.fullmatch(environ.get("PATH_INFO", ""))
             query = POLL_QUERY.fullmatch(environ.get("QUERY_STRING", ""))
             if path and query:
+                started = time.perf_counter()
                 try:
                     version = order_version(path[1], app=self.app)
                 except DBAPIError:
                     pass  # Flask reads it again, through connections it tests first
                 else:
                     if version is not None and version == int(query[1]):
-                        return self._no_content(environ, start_response)
+                        return self._no_content(environ, start_response, started)
                     environ[READ_VERSION] = version  # Flask need not read it again
         return self.wsgi_app(environ, start_response)
 
-    def _no_content(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        started = time.perf_counter()
+    def _no_content(
+        self, environ: dict, start_response: Callable, started: float
+    ) -> Iterable[bytes]:
         request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
         headers = [*HEADERS, ("X-Request-ID", request_id)]
         if environ.get("wsgi.url_scheme") == "https":
