@@ -70,9 +70,7 @@ def customer_email(label: str, required: str, **render_kw) -> EmailField:
 # a browser that does not send that, an `Origin` that is the shop's. A post that carries a
 # token is checked as every other form's is.
 
-SAME_ORIGIN_REFUSED = (
-    "This form must be sent from the shop's own page. Reload the page and try again."
-)
+SAME_ORIGIN_REFUSED = "This form must be sent from the shop's own page."
 
 
 def has_form_token() -> bool:

@@ -14,6 +14,7 @@ from ..page_cache import versioned_page
 from ..queries.orders import order_by_token, order_for_checkout_key
 from ..services.cart import CannotAdd, CartEntry, add_to_cart, change_line, review_cart
 from ..services.errors import InvalidRequest
+from ..services.inventory import quote_product
 from ..services.orders import OrderRefused, StockChanged, place_order
 from . import bp
 from .forms import AddToCartForm, CheckoutForm, UpdateLineForm, read_snapshot, sign_snapshot
@@ -52,7 +53,8 @@ def add():
         check_shopper_post()
     except CSRFError as refused:
         generate_csrf()  # the page shown again carries a token, which any browser can send
-        return product_page(product, refused.description)
+        again = f"{refused.description} Press “Add to cart” again to add it to your cart."
+        return product_page(product, form_error=again, offer=quote_product(product, 1))
     if not form.validate():
         return product_page(product, QUANTITY_MESSAGE)
     try:

@@ -27,7 +27,7 @@ def alert_signup(slug: str):
         check_shopper_post()
     except CSRFError as refused:
         generate_csrf()  # the page reloaded carries a token, which any browser can send
-        abort(400, refused.description)
+        abort(400, f"{refused.description} Go back, reload the page and send it again.")
     if not form.validate():
         return product_page(product, alert_form=form)
     outcome = subscribe(product.id, form.email.data)

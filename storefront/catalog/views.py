@@ -53,10 +53,17 @@ def product(slug: str):
 
 
 def product_page(
-    product, message=None, *, quantity="1", offer=None, suggestion=None, alert_form=None
+    product,
+    message=None,
+    *,
+    quantity="1",
+    offer=None,
+    suggestion=None,
+    alert_form=None,
+    form_error=None,
 ):
-    """The product page, with a quantity problem or a refused alert sign-up (answered 400),
-    or the quote for a quantity."""
+    """The product page, with a quantity problem, a refused "Add to cart" (`form_error`) or
+    a refused alert sign-up (answered 400), or the quote for a quantity."""
     if message and request.headers.get("HX-Request"):
         return render_template("catalog/_delivery.html", quantity_error=message), 400
     substitutes = (
@@ -72,8 +79,10 @@ def product_page(
         suggestion=suggestion,
         buffer_days=promise_buffers([product]).get(product.id, 0),
         alert_form=alert_form or AlertForm(formdata=None, meta={"csrf": False}),
+        form_error=form_error,
     )
-    return page, 400 if message or (alert_form and alert_form.errors) else 200
+    refused = message or form_error or (alert_form and alert_form.errors)
+    return page, 400 if refused else 200
 
 
 @bp.get("/products/<slug>/image.svg")

@@ -76,3 +76,30 @@ def test_shopper_takes_a_substitute_and_places_the_order(
     assert "2 × Pour-over Scale (instead of waiting for Burr Coffee Grinder)" in text
     assert "total $153.95" in text and f"{live_server}{track}" in text
     assert "Ada Shopper, 1 Main Street, 12345 Springfield, US" in html_part(mail)
+
+
+def test_a_first_visit_reads_without_a_cookie_and_a_post_from_another_site_is_refused(
+    page, live_server
+):
+    page.goto("/products/kit-kettle")
+    assert page.context.cookies() == []
+    kettle = page.locator('input[name="product_id"]').get_attribute("value")
+    # Another site's page (here a blank one, of no origin) posts the shop's "Add to cart"
+    # form; Chromium says where the post came from.
+    page = page.context.new_page()
+    page.set_content(
+        f'<form method="post" action="{live_server}/cart/add">'
+        f'<input name="product_id" value="{kettle}"><input name="quantity" value="3">'
+        "<button>Win a prize</button></form>"
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Win a prize").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "This form must be sent from the shop's own page."
+    )
+    expect(page.locator("#cart-count")).to_have_text("")  # nothing was added
+    assert_accessible(page)
+    # The page shown again is the shop's own, with a token: one more press adds it.
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+    expect(page.locator(".cart-line")).to_have_count(1)
