@@ -5,17 +5,28 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from itertools import chain
 from operator import itemgetter
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import Executable, Table, create_engine, event
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Executable,
+    Integer,
+    Table,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .extensions import db
 
@@ -124,10 +135,23 @@ def id_batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[start : start + IDS_PER_STATEMENT]
 
 
+def among(
+    session: Session, column: ColumnElement[int] | InstrumentedAttribute[int], ids: Sequence[int]
+) -> Iterator[ColumnElement[bool]]:
+    """Conditions `column` is one of `ids`, a statement's worth each: on PostgreSQL one
+    condition for them all (`= ANY` of one array parameter), elsewhere IN lists of
+    IDS_PER_STATEMENT."""
+    if session.get_bind().dialect.name == "postgresql":
+        yield column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+        return
+    for batch in id_batches(ids):
+        yield column.in_(batch)
+
+
 def bulk_insert(
     session: Session,
     table: Table,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, Any]],
     same: Mapping[str, Any] | None = None,
 ) -> None:
     """Insert `rows` (dicts with the same keys), each with the values in `same`, into
@@ -136,17 +160,18 @@ def bulk_insert(
     For the thousands of rows one receipt can write: each value passes its column type's
     conversion once (a value in `same` once for all rows), then the rows go to the driver
     in one call (PostgreSQL's COPY, SQLite's executemany) instead of through the statement
-    machinery row by row. Columns left out take their database default; Python-side
-    defaults are not applied.
+    machinery row by row. `rows` may be a generator: on PostgreSQL each row is sent as it
+    is made, so the server stores the first rows while the rest are still being built.
+    Columns left out take their database default; Python-side defaults are not applied.
     """
-    if not rows:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
-    keys = rows[0].keys()
-    if any(row.keys() != keys for row in rows):
-        raise ValueError("Every row of a bulk insert must give the same columns.")
     connection = session.connection()
     dialect = connection.dialect
     same = dict(same or {})
+    keys = first.keys()
     names = list(keys)
 
     def converter(name: str) -> Callable[[Any], Any] | None:
@@ -160,15 +185,19 @@ def bulk_insert(
     ]
     converting = [(i, convert) for i, name in enumerate(names) if (convert := converter(name))]
     pick = itemgetter(*names)
-    values = []
-    for row in rows:
-        picked = pick(row)
-        value = list(picked) if len(names) > 1 else [picked]
-        for i, convert in converting:
-            if value[i] is not None:
-                value[i] = convert(value[i])
-        value.extend(shared)
-        values.append(value)
+
+    def values() -> Iterator[list]:
+        for row in chain([first], rows):
+            if row.keys() != keys:
+                raise ValueError("Every row of a bulk insert must give the same columns.")
+            picked = pick(row)
+            value = list(picked) if len(names) > 1 else [picked]
+            for i, convert in converting:
+                if value[i] is not None:
+                    value[i] = convert(value[i])
+            value.extend(shared)
+            yield value
+
     preparer = dialect.identifier_preparer
     columns = ", ".join(preparer.quote(name) for name in [*names, *same])
     target = preparer.format_table(table)
@@ -179,11 +208,11 @@ def bulk_insert(
     try:
         if dialect.name == "postgresql":
             with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-                for value in values:
+                for value in values():
                     copy.write_row(value)
         else:
             marks = ", ".join("?" for _ in range(len(names) + len(same)))
-            cursor.executemany(f"INSERT INTO {target} ({columns}) VALUES ({marks})", values)
+            cursor.executemany(f"INSERT INTO {target} ({columns}) VALUES ({marks})", values())
     finally:
         cursor.close()
 

@@ -1,8 +1,9 @@
 """The one email an order's customer gets for everything one transaction did to the order."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from itertools import chain
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
@@ -42,18 +43,25 @@ def _subject_pattern(kinds: frozenset[EventKind], moves: frozenset[str]) -> str:
 
 def order_emails(
     session: Session, orders: Sequence[Row], events: Iterable[dict], moves: dict[int, set[str]]
-) -> list[Email]:
+) -> Iterator[Email]:
     """One email per order among `events` (timeline rows of one transaction, already
-    written). `orders` give each order's id, email, name, token and new version, which
-    names the email: each transaction's email is stored once."""
+    written), made as they are asked for. `orders` give each order's id, email, name,
+    token and new version, which names the email: each transaction's email is stored once."""
     by_order: dict[int, list[dict]] = defaultdict(list)
     for event in events:
         by_order[event["order_id"]].append(event)
     tracking = public_url("/orders/")
-    return [
-        _order_email(session, row, by_order[row.id], moves.get(row.id, set()), tracking)
-        for row in orders
-    ]
+
+    def email(row) -> Email:
+        return _order_email(session, row, by_order[row.id], moves.get(row.id, set()), tracking)
+
+    # A placed order's email reads the order (it may load from the database): made now,
+    # before a caller streams the rest into a statement that holds the connection.
+    placed = {
+        row.id for row in orders if any(e["kind"] is EventKind.PLACED for e in by_order[row.id])
+    }
+    first = [email(row) for row in orders if row.id in placed]
+    return chain(first, (email(row) for row in orders if row.id not in placed))
 
 
 def _order_email(

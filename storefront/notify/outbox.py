@@ -1,6 +1,6 @@
 """Writing emails into the outbox, inside the caller's transaction, rendered from templates."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import current_app
@@ -63,15 +63,14 @@ def message_bodies(message: OutboxMessage) -> tuple[str, str]:
     return render_stored(message.template, message.facts)
 
 
-def queue_emails(session: Session, emails: Sequence[Email]) -> None:
-    """Add the emails to the outbox in one statement; they go out when the caller commits."""
-    if not emails:
-        return
+def queue_emails(session: Session, emails: Iterable[Email]) -> None:
+    """Add the emails to the outbox in one statement; they go out when the caller commits.
+    `emails` may be a generator: each is stored as it is made."""
     now = utcnow()
     bulk_insert(
         session,
         OutboxMessage.__table__,
-        [vars(email) for email in emails],  # vars, not asdict, which deep-copies every body
+        (vars(email) for email in emails),  # vars, not asdict, which deep-copies every body
         same={
             "status": MessageStatus.PENDING,
             "attempts": 0,

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, joinedload
 
-from ..database import id_batches, is_sqlite, write_transaction
+from ..database import among, is_sqlite, write_transaction
 from ..engine.availability import availability_of
 from ..models import Product, StockAlert
 from ..notify.outbox import Email, public_url, queue_emails, render_email
@@ -74,8 +74,8 @@ def products_available(session: Session, product_ids: Iterable[int] | None = Non
     due = [alert for alert in session.scalars(query) if availability_of(alert.product).can_order]
     queue_emails(session, [_alert_email(alert) for alert in due])
     ids = [alert.id for alert in due]
-    for batch in id_batches(ids):
-        session.execute(delete(StockAlert).where(StockAlert.id.in_(batch)))
+    for condition in among(session, StockAlert.id, ids):
+        session.execute(delete(StockAlert).where(condition))
     return len(ids)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import engine
-from ..database import id_batches
+from ..database import among
 from ..engine import Fill, LineRef, PromiseChange, QueuedLine, Stock
 from ..engine.limits import MAX_SHIPMENT_UNITS, latest_expected_on
 from ..engine.stock import stored_id
@@ -226,15 +226,15 @@ def write_fills(
         return
     still_waiting = {line.line_id: line.promised_on for line in new_stock.queue}
     table = OrderLine.__table__
-    # Lines that get the same units and date share one statement (per thousand lines).
+    # Lines that get the same units and date share one statement.
     groups: dict[tuple[int, date | None], list[int]] = defaultdict(list)
     for fill in fills:
         groups[fill.units, still_waiting.get(fill.line_id)].append(stored_id(fill.line_id))
     for (units, promised_on), line_ids in groups.items():
-        for batch in id_batches(line_ids):
+        for condition in among(session, table.c.id, line_ids):
             session.execute(
                 update(table)
-                .where(table.c.id.in_(batch))
+                .where(condition)
                 .values(
                     allocated=table.c.allocated + units,
                     waiting=table.c.waiting - units,
@@ -260,15 +260,13 @@ def write_promise_changes(
     if not changes:
         return
     table = OrderLine.__table__
-    # Lines given the same date share one statement (per thousand lines).
+    # Lines given the same date share one statement.
     by_date: dict[date | None, list[int]] = defaultdict(list)
     for change in changes:
         by_date[change.after].append(stored_id(change.line_id))
     for promised_on, line_ids in by_date.items():
-        for batch in id_batches(line_ids):
-            session.execute(
-                update(table).where(table.c.id.in_(batch)).values(promised_on=promised_on)
-            )
+        for condition in among(session, table.c.id, line_ids):
+            session.execute(update(table).where(condition).values(promised_on=promised_on))
     for change in changes:
         timeline.date_changed(loaded.order_of_line[change.line_id], change, loaded.product.name)
     expire(session, OrderLine, {c.line_id for c in changes})

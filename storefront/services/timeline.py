@@ -8,7 +8,7 @@ from sqlalchemy import Row, inspect, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from ..database import bulk_insert, id_batches
+from ..database import among, bulk_insert
 from ..engine import Fill, LineRef, PromiseChange
 from ..engine.stock import stored_id
 from ..formatting import human_date
@@ -118,11 +118,11 @@ def bump_versions(session: Session, order_ids: list[int]) -> list[Row]:
     order's new version with what its email needs (id, email, name, token, version)."""
     table = Order.__table__
     bumped: list[Row] = []
-    for batch in id_batches(order_ids):
+    for condition in among(session, table.c.id, order_ids):
         bumped.extend(
             session.execute(
                 update(table)
-                .where(table.c.id.in_(batch))
+                .where(condition)
                 .values(version=table.c.version + 1)
                 .returning(table.c.id, table.c.email, table.c.name, table.c.token, table.c.version)
             )

@@ -1,13 +1,14 @@
-"""Bulk inserts through the driver (COPY, executemany) store what the ORM would have."""
+"""Bulk work: inserts through the driver (COPY, executemany) store what the ORM would have,
+and id conditions cover exactly the ids given."""
 
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
-from storefront.database import bulk_insert
+from storefront.database import among, bulk_insert
 from storefront.extensions import db
-from storefront.models import EventKind, MessageStatus, OrderEvent, OutboxMessage
+from storefront.models import EventKind, MessageStatus, Order, OrderEvent, OutboxMessage
 from storefront.services.orders import Contact, Item, place_order
 
 
@@ -89,4 +90,19 @@ def test_rows_must_all_give_the_same_columns(order):
         {"order_id": order.id, "kind": EventKind.SHIPPED},
     ]
     with pytest.raises(ValueError, match="same columns"):
-        bulk_insert(db.session, OrderEvent.__table__, rows)
+        bulk_insert(db.session, OrderEvent.__table__, rows, {"created_at": datetime.now(UTC)})
+    db.session.rollback()  # what the use case's transaction does with the error
+    assert db.session.scalars(select(OrderEvent).where(OrderEvent.message == "a")).all() == []
+
+
+def test_among_selects_exactly_the_ids_given_in_few_statements(order):
+    ids = list(range(1, 2_501))  # 2,500 ids, one of them the order's
+    conditions = list(among(db.session, Order.id, ids))
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    assert len(conditions) == (1 if postgres else 3)
+    found = [
+        order_id
+        for condition in conditions
+        for order_id in db.session.scalars(select(Order.id).where(condition))
+    ]
+    assert found == [order.id]
