@@ -1,10 +1,12 @@
 """What every page shares: security headers, error pages, and every template filter and global."""
 
 import gzip
+from functools import lru_cache
 
 from flask import Flask, current_app, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_accept_header
 
 from . import engine
 from .engine.availability import availability_of
@@ -69,7 +71,13 @@ GZIP_LEVEL = 1
 
 def accepts_gzip() -> bool:
     """Whether the client takes gzip (`gzip;q=0` says it does not)."""
-    return request.accept_encodings["gzip"] > 0
+    return _takes_gzip(request.headers.get("Accept-Encoding", ""))
+
+
+@lru_cache(maxsize=64)
+def _takes_gzip(accept_encoding: str) -> bool:
+    """Parsed once per distinct header: browsers send a handful of them."""
+    return parse_accept_header(accept_encoding)["gzip"] > 0
 
 
 def compress(response):

@@ -4,7 +4,7 @@ import re
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 
-from ..extensions import limiter
+from ..extensions import limiter, unlimited
 from ..models import Order, OrderLine
 from ..page_cache import versioned_page
 from ..queries import orders as queries
@@ -89,7 +89,7 @@ def _track_page(form, links_form=None, **extra) -> str:
 
 
 @bp.get("/orders/<token>")
-@limiter.exempt
+@unlimited
 # The order's version changes with anything its page shows; no-store pages need no ETag.
 @versioned_page(lambda token: queries.order_version(token), etag=False)
 def order(token: str):
@@ -115,7 +115,7 @@ def _done_notice(order: Order) -> str | None:
 
 
 @bp.get("/orders/<token>/status")
-@limiter.exempt
+@unlimited
 def status(token: str):
     """The status fragment for the page's poll; 204 while the order's version is unchanged."""
     seen = request.args.get("v", type=int)
