@@ -16,8 +16,8 @@ from flask import Flask, current_app
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
-    Executable,
     Integer,
+    Select,
     Table,
     any_,
     bindparam,
@@ -217,25 +217,66 @@ def bulk_insert(
         cursor.close()
 
 
-def read_now(statement: Executable, params: Mapping[str, Any] | None = None, *, app=None):
-    """The statement's first row as committed right now, read on a connection of its own.
+class QuickReadFailed(Exception):
+    """`read_now` could not read, and had no session to read through instead."""
+
+
+# Quick reads, each as one line at DEBUG (what tests count them by).
+reads_log = logging.getLogger("storefront.database.reads")
+
+
+def read_now(statement: Select, params: Mapping[str, Any] | None = None, *, app=None):
+    """The statement's first row (a tuple) as committed right now, read on a connection of
+    its own.
 
     For the one small read that decides whether a request renders anything at all (the
     catalog's version, an order's version). That connection is in autocommit and is not
-    tested before use, so on PostgreSQL the read is one round trip, not four (test, BEGIN,
-    SELECT, ROLLBACK), and the request's session never takes a connection when the answer
-    is already kept. A connection that fails (the server restarted) is dropped and the read
-    is made again through the request's session, which tests its connections; called with
-    `app`, from in front of Flask, the error is raised instead.
+    tested before use, and the statement, compiled once, goes to the driver's cursor
+    directly: on PostgreSQL one round trip, not four (test, BEGIN, SELECT, ROLLBACK), and
+    the request's session never takes a connection when the answer is already kept. A
+    connection that fails (the server restarted) is dropped and the read is made again
+    through the request's session, which tests its connections; called with `app`, from in
+    front of Flask, QuickReadFailed is raised instead.
     """
+    engine = _reads_engine(app or current_app)
+    sql, arguments = _prepared(engine, statement)(params or {})
     try:
-        with _reads_engine(app or current_app).connect() as connection:
-            return connection.execute(statement, params).first()
-    except DBAPIError as error:
-        if app is not None:
-            raise  # called from outside the app's request handling: the caller decides
-        log.warning("quick read failed, reading through the session: %s", type(error).__name__)
-        return db.session.execute(statement, params).first()
+        connection = engine.raw_connection()
+    except (DBAPIError, engine.dialect.loaded_dbapi.Error) as error:  # could not connect
+        return _read_failed(statement, params, app, error)
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql, arguments)
+        row = cursor.fetchone()
+        cursor.close()
+    except engine.dialect.loaded_dbapi.Error as error:
+        connection.invalidate()
+        return _read_failed(statement, params, app, error)
+    finally:
+        connection.close()
+    if reads_log.isEnabledFor(logging.DEBUG):
+        reads_log.debug(sql)
+    return None if row is None else tuple(row)
+
+
+def _read_failed(statement, params, app, error: Exception):
+    if app is not None:  # called from outside the app's request handling
+        log.warning("quick read failed, left to the app: %s", type(error).__name__)
+        raise QuickReadFailed(type(error).__name__) from error
+    log.warning("quick read failed, reading through the session: %s", type(error).__name__)
+    row = db.session.execute(statement, params).first()
+    return None if row is None else tuple(row)
+
+
+@functools.cache
+def _prepared(engine: Engine, statement: Select) -> Callable[[Mapping[str, Any]], tuple]:
+    """The statement's SQL for `engine`, and how to lay out its parameters for the driver."""
+    compiled = statement.compile(dialect=engine.dialect)
+    sql = str(compiled)
+    if compiled.positional:
+        order = list(compiled.positiontup or ())
+        return lambda params: (sql, [compiled.construct_params(params)[name] for name in order])
+    return lambda params: (sql, compiled.construct_params(params))
 
 
 def _reads_engine(app: Flask) -> Engine:

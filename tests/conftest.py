@@ -1,5 +1,6 @@
 """Shared fixtures: an app on a fresh SQLite file, and on PostgreSQL with TEST_DATABASE_URL."""
 
+import logging
 import os
 import shutil
 import socket
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event, text
 
 from storefront import create_app
 from storefront.config import normalise_database_url
-from storefront.database import dispose_reads_engine
+from storefront.database import dispose_reads_engine, reads_log
 from storefront.extensions import db
 from storefront.models import Product, StaffUser, Substitute
 
@@ -173,19 +174,30 @@ def staff_user(app):
 
 @contextmanager
 def counted_queries():
-    """The SQL statements run inside the block, on any engine (the session's and the one
-    for quick reads), transaction control left out."""
+    """The SQL statements run inside the block, transaction control left out: the session's
+    (any engine's) and the quick reads, which go to the driver directly and say so in
+    their log."""
     statements: list[str] = []
 
     def record(_conn, _cursor, statement, *_args):
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
             statements.append(statement)
 
+    class QuickReads(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            statements.append(record.getMessage())
+
+    quick_reads = QuickReads(logging.DEBUG)
+    level = reads_log.level
+    reads_log.setLevel(logging.DEBUG)
+    reads_log.addHandler(quick_reads)
     event.listen(Engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
         event.remove(Engine, "before_cursor_execute", record)
+        reads_log.removeHandler(quick_reads)
+        reads_log.setLevel(level)
 
 
 def days(n: int) -> date:

@@ -19,7 +19,7 @@ def order_version(token: str, *, app=None) -> int | None:
     """All a poll costs when nothing changed: one lookup on the unique token index, as
     committed now."""
     row = read_now(_ORDER_VERSION, {"token": token}, app=app)
-    return None if row is None else row.version
+    return None if row is None else row[0]
 
 
 def tracking_token(order_id: int, email: str) -> str | None:

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable, Iterable
 
 from flask import Flask
-from sqlalchemy.exc import DBAPIError
 
+from ..database import QuickReadFailed
 from ..logs import REDACTED, log_request, request_id_from
 from ..queries.orders import order_version
 from ..web import SECURITY_HEADERS, STRICT_TRANSPORT
@@ -45,7 +45,7 @@ class UnchangedPolls:
                 started = time.perf_counter()
                 try:
                     version = order_version(path[1], app=self.app)
-                except DBAPIError:
+                except QuickReadFailed:
                     pass  # Flask reads it again, through connections it tests first
                 else:
                     if version is not None and version == int(query[1]):

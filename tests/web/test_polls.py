@@ -6,8 +6,9 @@ import logging
 import os
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
+from storefront.extensions import db
 from storefront.services.orders import Contact, Item, place_order
 from storefront.services.receiving import receive_stock
 from storefront.tracking.polls import UnchangedPolls
@@ -124,3 +125,23 @@ def test_pages_keyed_by_a_quick_read_are_served_when_it_fails(app, client, order
     for url in ("/", f"/orders/{order.token}"):
         assert client.get(url).status_code == 200, url
     assert "quick read failed, reading through the session" in caplog.text
+
+
+def test_after_the_database_drops_its_connections_reads_recover(app, client, order, caplog):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("dropping a server's connections is PostgreSQL's; a SQLite file has none")
+    url = poll_url(order)
+    assert client.get(url).status_code == 204  # the quick-read connection is open now
+    # Under a server each request ends its session; the test's outlives its requests.
+    db.session.remove()
+    with db.engine.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert client.get(url).status_code == 204  # answered by Flask
+    assert "quick read failed" in caplog.text
+    assert client.get("/").status_code == 200
+    assert client.get(url).status_code == 204  # a new quick-read connection
