@@ -268,9 +268,19 @@ def _read_failed(statement, params, app, error: Exception):
     return None if row is None else tuple(row)
 
 
-@functools.cache
+_PREPARED: dict[tuple[str, str, Select], Callable[[Mapping[str, Any]], tuple]] = {}
+
+
 def _prepared(engine: Engine, statement: Select) -> Callable[[Mapping[str, Any]], tuple]:
-    """The statement's SQL for `engine`, and how to lay out its parameters for the driver."""
+    """The statement's SQL for `engine`'s database and driver (compiled once per process),
+    and how to lay out its parameters for the driver."""
+    key = (engine.dialect.name, engine.dialect.driver, statement)
+    if key not in _PREPARED:
+        _PREPARED[key] = _compile(engine, statement)
+    return _PREPARED[key]
+
+
+def _compile(engine: Engine, statement: Select) -> Callable[[Mapping[str, Any]], tuple]:
     compiled = statement.compile(dialect=engine.dialect)
     sql = str(compiled)
     if compiled.positional:

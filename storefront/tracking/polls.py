@@ -19,13 +19,11 @@ from ..database import QuickReadFailed
 from ..logs import REDACTED, log_request, request_id_from
 from ..queries.orders import order_version
 from ..web import SECURITY_HEADERS, STRICT_TRANSPORT
-from .views import NEVER_STORED, TOKEN
+from .views import NEVER_STORED, READ_VERSION, TOKEN
 
 POLL_PATH = re.compile(rf"/orders/({TOKEN.pattern})/status")
 POLL_QUERY = re.compile(r"v=([0-9]{1,18})")
 LOGGED_PATH = f"/orders/{REDACTED}/status"
-# Where a version read here is handed on to the view (None: no such order).
-READ_VERSION = "storefront.order_version"
 # What Flask's 204 carries (a test holds the two equal), the request id aside.
 HEADERS = [("Content-Type", "text/html; charset=utf-8"), *NEVER_STORED, *SECURITY_HEADERS]
 

@@ -21,6 +21,8 @@ NOT_FOUND = (
     "We could not find an order with that number and email address. "
     "Check both against your order confirmation."
 )
+# Where polls.py, in front of Flask, hands on the order version it read (None: no order).
+READ_VERSION = "storefront.order_version"
 # Ids start at 1, so a number that is not an order number looks up an id no order has.
 NO_SUCH_ID = 0
 
@@ -122,8 +124,8 @@ def status(token: str):
     if seen is not None:
         if not TOKEN.fullmatch(token):
             abort(404)
-        if "storefront.order_version" in request.environ:  # read in front of Flask (polls.py)
-            version = request.environ["storefront.order_version"]
+        if READ_VERSION in request.environ:  # read in front of Flask (polls.py)
+            version = request.environ[READ_VERSION]
         else:
             version = queries.order_version(token)
         if version is None:
