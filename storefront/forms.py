@@ -87,13 +87,22 @@ def shopper_form_token() -> Markup:
 
 
 def check_shopper_post() -> None:
-    """Raise CSRFError unless the post carries a valid token or came from the shop itself."""
-    if not current_app.config["WTF_CSRF_ENABLED"]:
-        return
-    if request.form.get(current_app.config["WTF_CSRF_FIELD_NAME"]):
-        csrf.protect()
-    elif not came_from_this_site():
-        raise CSRFError(SAME_ORIGIN_REFUSED)
+    """Raise CSRFError unless the post carries a valid token or came from the shop itself.
+
+    Either way the session gets its form secret now, as a post may write the session: a
+    page shown again after a refusal carries a token any browser can send, and the pages
+    after a taken post get theirs without a page read writing the session.
+    """
+    sent_token = request.form.get(current_app.config["WTF_CSRF_FIELD_NAME"])
+    try:
+        if not current_app.config["WTF_CSRF_ENABLED"]:
+            return
+        if sent_token:
+            csrf.protect()
+        elif not came_from_this_site():
+            raise CSRFError(SAME_ORIGIN_REFUSED)
+    finally:
+        generate_csrf()
 
 
 def came_from_this_site() -> bool:

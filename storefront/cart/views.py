@@ -3,7 +3,7 @@
 import secrets
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import CSRFError
 
 from ..catalog.views import product_page
 from ..engine.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES, QUANTITY_MESSAGE
@@ -52,7 +52,6 @@ def add():
     try:
         check_shopper_post()
     except CSRFError as refused:
-        generate_csrf()  # the page shown again carries a token, which any browser can send
         again = f"{refused.description} Press “Add to cart” again to add it to your cart."
         return product_page(product, form_error=again, offer=quote_product(product, 1))
     if not form.validate():
@@ -61,9 +60,6 @@ def add():
         save_cart(add_to_cart(cart_entries(), product.id, form.quantity.data))
     except CannotAdd as refused:
         return product_page(product, str(refused), suggestion=refused.room or None)
-    # The session is written now anyway: with a form secret in it, the cart and checkout
-    # pages' forms get their token without a page read writing the session.
-    generate_csrf()
     # The cart page says what was added from its address: no flash, as reading a flash
     # would make the next GET write the session cookie.
     return redirect(url_for("cart.view", added=product.id, units=form.quantity.data))

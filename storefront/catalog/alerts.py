@@ -1,7 +1,7 @@
 """Back-in-stock alerts: the sign-up on a sold-out product page and the unsubscribe link."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import CSRFError
 
 from ..extensions import csrf, limiter
 from ..forms import check_shopper_post
@@ -26,12 +26,10 @@ def alert_signup(slug: str):
     try:
         check_shopper_post()
     except CSRFError as refused:
-        generate_csrf()  # the page reloaded carries a token, which any browser can send
         abort(400, f"{refused.description} Go back, reload the page and send it again.")
     if not form.validate():
         return product_page(product, alert_form=form)
     outcome = subscribe(product.id, form.email.data)
-    generate_csrf()  # the flash below writes the session: give it a form secret too
     if outcome is Signup.AVAILABLE:
         flash(f"{product.name} can be ordered now: no need to wait for an email.", "success")
     else:
