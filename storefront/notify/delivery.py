@@ -21,7 +21,7 @@ from ..database import is_sqlite, write_transaction
 from ..models import MessageStatus, OutboxMessage
 from ..models.types import utcnow
 from ..services.errors import InvalidRequest, NotFound
-from .outbox import render_stored
+from .outbox import message_bodies
 
 MAX_BACKOFF = timedelta(hours=6)
 MAX_ERROR_LENGTH = 2_000
@@ -183,16 +183,10 @@ def build_message(claimed: Claimed) -> EmailMessage:
     if claimed.unsubscribe_url:
         message["List-Unsubscribe"] = f"<{claimed.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    text, html = _bodies(claimed)
+    text, html = message_bodies(claimed)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
-
-
-def _bodies(claimed: Claimed) -> tuple[str, str]:
-    if claimed.text_body is not None and claimed.html_body is not None:
-        return claimed.text_body, claimed.html_body
-    return render_stored(claimed.template, claimed.facts)
 
 
 class SmtpTransport:

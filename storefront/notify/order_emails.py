@@ -48,8 +48,11 @@ def order_emails(
     written), made as they are asked for. `orders` give each order's id, email, name,
     token and new version, which names the email: each transaction's email is stored once."""
     by_order: dict[int, list[dict]] = defaultdict(list)
+    placed = set()
     for event in events:
         by_order[event["order_id"]].append(event)
+        if event["kind"] is EventKind.PLACED:
+            placed.add(event["order_id"])
     tracking = public_url("/orders/")
 
     def email(row) -> Email:
@@ -57,9 +60,6 @@ def order_emails(
 
     # A placed order's email reads the order (it may load from the database): made now,
     # before a caller streams the rest into a statement that holds the connection.
-    placed = {
-        row.id for row in orders if any(e["kind"] is EventKind.PLACED for e in by_order[row.id])
-    }
     first = [email(row) for row in orders if row.id in placed]
     return chain(first, (email(row) for row in orders if row.id not in placed))
 

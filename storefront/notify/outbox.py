@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -56,7 +57,20 @@ def render_stored(template: str | None, facts: dict | None) -> tuple[str, str]:
     return render_email(template, **facts)
 
 
-def message_bodies(message: OutboxMessage) -> tuple[str, str]:
+class StoredMessage(Protocol):
+    """What a stored message (an OutboxMessage, or a worker's claim on one) says."""
+
+    @property
+    def text_body(self) -> str | None: ...
+    @property
+    def html_body(self) -> str | None: ...
+    @property
+    def template(self) -> str | None: ...
+    @property
+    def facts(self) -> dict | None: ...
+
+
+def message_bodies(message: StoredMessage) -> tuple[str, str]:
     """A stored message's text and HTML bodies, rendered now if it was stored as facts."""
     if message.text_body is not None and message.html_body is not None:
         return message.text_body, message.html_body
