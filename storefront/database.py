@@ -129,12 +129,6 @@ def retry_on_conflict(use_case: Callable[P, R]) -> Callable[P, R]:
 IDS_PER_STATEMENT = 1_000
 
 
-def id_batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    """`ids` in slices of IDS_PER_STATEMENT, one statement's worth each."""
-    for start in range(0, len(ids), IDS_PER_STATEMENT):
-        yield ids[start : start + IDS_PER_STATEMENT]
-
-
 def among(
     session: Session, column: ColumnElement[int] | InstrumentedAttribute[int], ids: Sequence[int]
 ) -> Iterator[ColumnElement[bool]]:
@@ -144,8 +138,8 @@ def among(
     if session.get_bind().dialect.name == "postgresql":
         yield column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
         return
-    for batch in id_batches(ids):
-        yield column.in_(batch)
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        yield column.in_(ids[start : start + IDS_PER_STATEMENT])
 
 
 def bulk_insert(
@@ -171,33 +165,8 @@ def bulk_insert(
     connection = session.connection()
     dialect = connection.dialect
     same = dict(same or {})
-    keys = first.keys()
-    names = list(keys)
-
-    def converter(name: str) -> Callable[[Any], Any] | None:
-        column_type = table.c[name].type
-        return column_type.dialect_impl(dialect).bind_processor(dialect)
-
-    fixed = [None if value is None else converter(name) for name, value in same.items()]
-    shared = [
-        value if convert is None else convert(value)
-        for convert, value in zip(fixed, same.values(), strict=True)
-    ]
-    converting = [(i, convert) for i, name in enumerate(names) if (convert := converter(name))]
-    pick = itemgetter(*names)
-
-    def values() -> Iterator[list]:
-        for row in chain([first], rows):
-            if row.keys() != keys:
-                raise ValueError("Every row of a bulk insert must give the same columns.")
-            picked = pick(row)
-            value = list(picked) if len(names) > 1 else [picked]
-            for i, convert in converting:
-                if value[i] is not None:
-                    value[i] = convert(value[i])
-            value.extend(shared)
-            yield value
-
+    names = list(first)
+    values = _driver_rows(table, dialect, chain([first], rows), same)
     preparer = dialect.identifier_preparer
     columns = ", ".join(preparer.quote(name) for name in [*names, *same])
     target = preparer.format_table(table)
@@ -208,13 +177,43 @@ def bulk_insert(
     try:
         if dialect.name == "postgresql":
             with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-                for value in values():
+                for value in values:
                     copy.write_row(value)
         else:
             marks = ", ".join("?" for _ in range(len(names) + len(same)))
-            cursor.executemany(f"INSERT INTO {target} ({columns}) VALUES ({marks})", values())
+            cursor.executemany(f"INSERT INTO {target} ({columns}) VALUES ({marks})", values)
     finally:
         cursor.close()
+
+
+def _driver_rows(
+    table: Table, dialect, rows: Iterator[Mapping[str, Any]], same: dict[str, Any]
+) -> Iterator[list]:
+    """Each row's values as the driver takes them, in the first row's column order, then
+    the values in `same` (converted once for all rows)."""
+    first = next(rows)
+    keys = first.keys()
+    names = list(keys)
+
+    def converter(name: str) -> Callable[[Any], Any] | None:
+        return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+    shared = []
+    for name, value in same.items():
+        convert = converter(name)
+        shared.append(value if convert is None or value is None else convert(value))
+    converting = [(i, convert) for i, name in enumerate(names) if (convert := converter(name))]
+    pick = itemgetter(*names)
+    for row in chain([first], rows):
+        if row.keys() != keys:
+            raise ValueError("Every row of a bulk insert must give the same columns.")
+        picked = pick(row)
+        value = list(picked) if len(names) > 1 else [picked]
+        for i, convert in converting:
+            if value[i] is not None:
+                value[i] = convert(value[i])
+        value.extend(shared)
+        yield value
 
 
 class QuickReadFailed(Exception):

@@ -114,7 +114,7 @@ class Timeline:
 
 
 def bump_versions(session: Session, order_ids: list[int]) -> list[Row]:
-    """Each order's version goes up by one, a statement per thousand orders; returns each
+    """Each order's version goes up by one, in a few statements (`among`); returns each
     order's new version with what its email needs (id, email, name, token, version)."""
     table = Order.__table__
     bumped: list[Row] = []

@@ -29,14 +29,16 @@ NO_SUCH_ID = 0
 
 # Tracking pages carry a secret token and change all the time: no cache may keep them,
 # and no search engine lists them.
-NEVER_STORED = (("Cache-Control", "no-store"), ("X-Robots-Tag", "noindex"))
+NO_STORE = ("Cache-Control", "no-store")
+NO_INDEX = ("X-Robots-Tag", "noindex")
+NEVER_STORED = (NO_STORE, NO_INDEX)
 
 
 @bp.after_request
 def never_store(response):
-    for name, value in NEVER_STORED:
-        if name != "X-Robots-Tag" or request.endpoint != "tracking.track":
-            response.headers[name] = value  # the lookup form is public; orders are not
+    response.headers.set(*NO_STORE)
+    if request.endpoint != "tracking.track":  # the lookup form is public; orders are not
+        response.headers.set(*NO_INDEX)
     return response
 
 
